@@ -1,0 +1,43 @@
+# Set-up and main jobs. `make run` and `make test` work on a fresh machine:
+# they create .venv, install the project into it, then run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint schema bench chromium clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Extract the bundled source_pdfs/ into the version store extracted/ (and reports/).
+run: $(STAMP)
+	$(BIN)/policy-tools ingest source_pdfs
+
+## Run the whole test suite (installs Debian chromium for the browser tests when root).
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest -q
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; browser tests will not run"; \
+	  else echo "note: chromium not installed (apt-get install chromium) - browser tests skip"; fi; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check policy_tools tests benchmarks
+	$(BIN)/ruff format --check policy_tools tests benchmarks
+	$(BIN)/mypy policy_tools
+
+schema: $(STAMP)
+	$(BIN)/policy-tools schema
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_extract.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
