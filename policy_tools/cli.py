@@ -92,24 +92,46 @@ def extract(source: Path, output: Path | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--replace", is_flag=True, help="Overwrite a stored revision from another source.")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Extract in this many parallel processes.")
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Extract in this many parallel processes.",
+)
 @click.option("--no-reports", is_flag=True, help="Do not write change reports for new revisions.")
-@click.option("--reports-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where change reports go (default: ./reports).")
+@click.option(
+    "--reports-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where change reports go (default: ./reports).",
+)
 @handle_errors
-def ingest(paths: tuple[Path, ...], store_dir: Path | None, replace: bool, jobs: int,
-           no_reports: bool, reports_dir: Path | None) -> None:
+def ingest(
+    paths: tuple[Path, ...],
+    store_dir: Path | None,
+    replace: bool,
+    jobs: int,
+    no_reports: bool,
+    reports_dir: Path | None,
+) -> None:
     """Extract, validate and store every policy file in PATHS (files or folders).
 
     Exit code 0 when every file was added or unchanged, 1 when any failed.
     """
     from .store import ingest_paths
 
-    result = ingest_paths(list(paths), store_dir=store_dir, jobs=jobs, replace=replace,
-                          reports=not no_reports, reports_dir=reports_dir,
-                          echo=lambda line: click.echo(line, err=True),
-                          progress=sys.stderr.isatty())
+    result = ingest_paths(
+        list(paths),
+        store_dir=store_dir,
+        jobs=jobs,
+        replace=replace,
+        reports=not no_reports,
+        reports_dir=reports_dir,
+        echo=lambda line: click.echo(line, err=True),
+        progress=sys.stderr.isatty(),
+    )
     click.echo(result.summary_text(), nl=False)
     sys.exit(result.exit_code)
 
@@ -129,8 +151,11 @@ def versions(policy: str | None, store_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("ref")
 @store_option
-@click.option("--section", default=None,
-              help="Only this part: policy, criteria, codes, dosing, history, references, ...")
+@click.option(
+    "--section",
+    default=None,
+    help="Only this part: policy, criteria, codes, dosing, history, references, ...",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a readable text view.")
 @handle_errors
 def show(ref: str, store_dir: Path | None, section: str | None, as_json: bool) -> None:
@@ -164,8 +189,9 @@ def _compare_options(func: F) -> F:
 
 @cli.command()
 @_compare_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @output_option
 @handle_errors
 def diff(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
@@ -182,8 +208,9 @@ def diff(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | No
 
 @cli.command()
 @_compare_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @output_option
 @handle_errors
 def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
@@ -201,8 +228,9 @@ def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | N
 
 @cli.command()
 @_compare_options
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True
+)
 @output_option
 @handle_errors
 def report(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from .changeset import ChangeSet
 from .errors import PolicyToolsError
 from .io import atomic_write_text, dumps
 from .models import PolicyDocument
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "policy.schema.json": PolicyDocument,
     "changeset.schema.json": ChangeSet,
 }

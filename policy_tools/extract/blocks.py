@@ -14,7 +14,9 @@ Conventions the readers follow:
 - a block of kind "heading" is a section title candidate (bold or larger font line,
   Markdown heading, or a line ending in ':' that matches a known alias);
 - tables carry ``rows`` (list of rows of cell strings, cells whitespace-normalised,
-  vertically merged cells already filled down, page-broken tables already joined).
+  page-broken tables already joined). Where the reader knows a cell is vertically
+  merged (PDF) it fills it down; where it cannot tell (Markdown), the cell is ""
+  and the assembler fills down where the table's meaning requires it (dosing).
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ class RawBlock:
     rows: list[list[str]] | None = None
     connector: Connector | None = None
     bold: bool = False
-    # pages a table or paragraph continues onto (provenance of joined content)
+    # tables: the page each row came from (tables joined across a page break)
     row_pages: list[int] | None = None
+    # PDF: x position of a list label, so wrapped lines can be told from new text
+    indent: float | None = None
 
 
 @dataclass

@@ -1,0 +1,511 @@
+"""PDF reader: pdfplumber geometry -> RawDocument.
+
+Steps, each a small function over plain data:
+1. open the file, turning every failure into a one-line InputError;
+2. per page: text lines (with font facts) and ruled tables;
+3. running headers/footers: lines in the top/bottom bands that recur, fuzzily, on
+   other pages ("Page 3 of 22", a header table whose drug name is spelled
+   differently per page) are removed from the body and kept as PageHeader text;
+4. body lines become blocks: headings (bold or larger font), list items (label +
+   indentation level), paragraphs (lines joined, hyphenation kept), connectors
+   (a line that is only AND / OR); tables become table blocks with merged cells
+   filled down and tables broken across a page joined.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from rapidfuzz import fuzz
+
+from ..errors import InputError
+from ..models import Warning
+from .blocks import Connector, RawBlock, RawDocument
+from .text import (
+    CONNECTOR_LINE,
+    join_lines,
+    normalize_space,
+    split_label,
+    strip_trailing_connector,
+)
+
+HEADER_BAND = 0.16  # top fraction of the page where running headers live
+FOOTER_BAND = 0.10  # bottom fraction for running footers
+REPEAT_RATIO = 80  # rapidfuzz ratio for "the same header line, spelled differently"
+PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+\s*(of\s+\d+)?\s*$", re.IGNORECASE)
+PAGE_OF = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.IGNORECASE)
+SUPERSCRIPT_RATIO = 0.7
+INDENT_TOLERANCE = 6.0
+
+
+@dataclass
+class Line:
+    """One text line of a page with the facts the block builder needs."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+    bold_prefix: str  # leading run of bold characters (stripped)
+    page: int
+
+
+@dataclass
+class PageData:
+    number: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]] = field(
+        default_factory=list
+    )
+    header_lines: list[Line] = field(default_factory=list)
+
+
+def read_pdf(path: Path) -> RawDocument:
+    """Read a PDF into the reader-neutral form."""
+    pages = _load_pages(path)
+    if not any(p.lines or p.tables for p in pages):
+        raise InputError(
+            path,
+            f"no text layer on any of its {len(pages)} page(s) - a scanned image; OCR is needed",
+        )
+    warnings: list[Warning] = []
+    _split_running_lines(pages)
+    headers = _page_headers(pages)
+    title = _title(pages)
+    blocks = _blocks(pages)
+    empty = [p.number for p in pages if not p.lines and not p.tables and not p.header_lines]
+    for n in empty:
+        warnings.append(Warning(code="empty_page", message="page has no text layer", page=n))
+    return RawDocument(
+        format="pdf",
+        pages=len(pages),
+        title=title,
+        headers=headers,
+        blocks=blocks,
+        warnings=warnings,
+    )
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _load_pages(path: Path) -> list[PageData]:
+    try:
+        with pdfplumber.open(path) as pdf:
+            if not pdf.pages:
+                raise InputError(path, "the PDF has no pages")
+            return [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+    except InputError:
+        raise
+    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
+        raise InputError(path, "encrypted PDF: a password is needed to open it") from err
+    except (PDFSyntaxError, PSException) as err:
+        raise InputError(path, f"not a readable PDF (truncated or corrupt: {err})") from err
+    except Exception as err:  # pdfminer raises many unrelated types on damaged files
+        name = type(err).__name__
+        if "Password" in name or "Encrypt" in name:
+            raise InputError(path, "encrypted PDF: a password is needed to open it") from err
+        raise InputError(path, f"not a readable PDF ({name}: {err})") from err
+
+
+def _read_page(page: Any, number: int) -> PageData:
+    data = PageData(number=number, width=float(page.width), height=float(page.height))
+    chars = page.chars
+    if not chars:
+        return data
+    body_size = statistics.median(c["size"] for c in chars)
+    for c in chars:  # mark superscripts (footnote markers) as ^x
+        if c["size"] < body_size * SUPERSCRIPT_RATIO and c["text"].strip():
+            c["text"] = "^" + c["text"]
+    tables = [t for t in page.find_tables() if _is_real_table(t)]
+    boxes = [t.bbox for t in tables]
+    data.tables = [(t.bbox, t.extract()) for t in tables]
+    for raw in page.extract_text_lines(return_chars=True, strip=True):
+        if _inside_any(raw, boxes):
+            continue
+        line = _make_line(raw, number)
+        if line is not None:
+            data.lines.append(line)
+    return data
+
+
+def _is_real_table(table: Any) -> bool:
+    rows = table.extract()
+    if not rows:
+        return False
+    width = max(len(r) for r in rows)
+    filled = sum(1 for r in rows for c in r if c and c.strip())
+    return width >= 2 and filled >= 2
+
+
+def _inside_any(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return any(b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1 for b in boxes)
+
+
+def _is_bold(fontname: str) -> bool:
+    name = fontname.lower()
+    return "bold" in name or "black" in name or "heavy" in name or ",b" in name
+
+
+def _make_line(raw: dict[str, Any], page: int) -> Line | None:
+    text = normalize_space(raw["text"])
+    if not text:
+        return None
+    chars = [c for c in raw["chars"] if c["text"].strip()]
+    if not chars:
+        return None
+    sizes = Counter(round(c["size"], 1) for c in chars)
+    bold_flags = [_is_bold(c.get("fontname", "")) for c in chars]
+    prefix_len = 0
+    for flag in bold_flags:
+        if not flag:
+            break
+        prefix_len += 1
+    bold_prefix = ""
+    if prefix_len:
+        # map the count of bold non-space chars back onto the line text
+        seen = 0
+        for i, ch in enumerate(text):
+            if not ch.isspace():
+                seen += 1
+            if seen == prefix_len:
+                bold_prefix = text[: i + 1].strip()
+                break
+    return Line(
+        text=text,
+        x0=float(raw["x0"]),
+        x1=float(raw["x1"]),
+        top=float(raw["top"]),
+        bottom=float(raw["bottom"]),
+        size=float(sizes.most_common(1)[0][0]),
+        bold=all(bold_flags),
+        bold_prefix=bold_prefix,
+        page=page,
+    )
+
+
+# ------------------------------------------------------- running headers
+
+
+def _shape(text: str) -> str:
+    return re.sub(r"\d+", "#", text.lower())
+
+
+def _split_running_lines(pages: list[PageData]) -> None:
+    """Move lines that repeat in the header/footer bands of other pages out of the body."""
+    if len(pages) < 2:
+        for p in pages:
+            p.lines = [ln for ln in p.lines if not _is_page_number(ln, p)]
+        return
+    for p in pages:
+        others = [q for q in pages if q is not p]
+        keep: list[Line] = []
+        in_header = True
+        for ln in p.lines:
+            band = _band(ln, p)
+            running = band is not None and _recurs(ln, band, others)
+            if running or _is_page_number(ln, p):
+                if band == "top" or (band is None and in_header):
+                    p.header_lines.append(ln)
+                continue
+            if band != "top":
+                in_header = False
+            keep.append(ln)
+        p.lines = keep
+        # a ruled table inside the header band that repeats is the header table
+        body_tables = []
+        header_bottom = max((ln.bottom for ln in p.header_lines), default=0.0)
+        for bbox, rows in p.tables:
+            if bbox[1] < p.height * HEADER_BAND and _table_recurs(rows, others):
+                header_text = " ".join(
+                    join_lines(c) for row in rows for c in row if c and c.strip()
+                )
+                p.header_lines.append(
+                    Line(header_text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number)
+                )
+                header_bottom = max(header_bottom, bbox[3])
+            else:
+                body_tables.append((bbox, rows))
+        p.tables = body_tables
+        # header lines that sit inside the header table area are part of it
+        p.header_lines.sort(key=lambda ln: ln.top)
+
+
+def _band(ln: Line, p: PageData) -> str | None:
+    if ln.bottom <= p.height * HEADER_BAND:
+        return "top"
+    if ln.top >= p.height * (1 - FOOTER_BAND):
+        return "bottom"
+    return None
+
+
+def _recurs(ln: Line, band: str, others: list[PageData]) -> bool:
+    shape = _shape(ln.text)
+    need = max(1, min(len(others), (len(others) + 1) // 2))
+    hits = 0
+    for q in others:
+        for other in q.lines + q.header_lines:
+            if _band(other, q) != band or abs(other.top - ln.top) > 24:
+                continue
+            if fuzz.ratio(shape, _shape(other.text)) >= REPEAT_RATIO:
+                hits += 1
+                break
+        if hits >= need:
+            return True
+    return False
+
+
+def _table_recurs(rows: list[list[str | None]], others: list[PageData]) -> bool:
+    text = _shape(" ".join(join_lines(c) for r in rows for c in r if c))
+    for q in others:
+        for bbox, other_rows in q.tables:
+            if bbox[1] >= q.height * HEADER_BAND:
+                continue
+            other = _shape(" ".join(join_lines(c) for r in other_rows for c in r if c))
+            if fuzz.ratio(text, other) >= REPEAT_RATIO:
+                return True
+        for ln in q.header_lines:
+            if ln.size == 0.0 and fuzz.ratio(text, _shape(ln.text)) >= REPEAT_RATIO:
+                return True  # that page's header table was already recognised
+    return False
+
+
+def _is_page_number(ln: Line, p: PageData) -> bool:
+    if _band(ln, p) is None:
+        return False
+    return bool(PAGE_NUMBER.match(ln.text) or (PAGE_OF.search(ln.text) and len(ln.text) < 40))
+
+
+def _page_headers(pages: list[PageData]) -> list[Any]:
+    from .blocks import PageHeader
+
+    out = []
+    for p in pages:
+        parts = [ln.text for ln in p.header_lines if ln.size == 0.0]  # header tables first
+        if not parts:
+            parts = [ln.text for ln in p.header_lines if not _is_title_line(ln)]
+        text = normalize_space(" ".join(parts))
+        if text:
+            out.append(PageHeader(page=p.number, text=text))
+    return out
+
+
+def _is_title_line(ln: Line) -> bool:
+    return ln.bold and ":" not in ln.text and ln.size > 0
+
+
+def _title(pages: list[PageData]) -> str | None:
+    first = pages[0]
+    for ln in first.header_lines:
+        if _is_title_line(ln):
+            return ln.text
+    if first.lines:
+        biggest = max(first.lines[:12], key=lambda ln: ln.size)
+        if biggest.size > statistics.median(ln.size for ln in first.lines):
+            return biggest.text
+    return None
+
+
+# ------------------------------------------------------------------ blocks
+
+
+def _blocks(pages: list[PageData]) -> list[RawBlock]:
+    sizes = [ln.size for p in pages for ln in p.lines]
+    body_size = statistics.median(sizes) if sizes else 10.0
+    indents = _list_indents(pages, body_size)
+    blocks: list[RawBlock] = []
+    for p in pages:
+        items: list[tuple[float, Line | tuple[Any, list[list[str | None]]]]] = [
+            (ln.top, ln) for ln in p.lines
+        ]
+        items += [(t[0][1], t) for t in p.tables]
+        items.sort(key=lambda it: it[0])
+        prev: Line | None = None
+        for _, item in items:
+            if isinstance(item, Line):
+                _add_line(blocks, item, prev, body_size, indents)
+                prev = item
+            else:
+                _add_table(blocks, item[1], p.number)
+                prev = None
+    for b in blocks:
+        if b.kind in ("paragraph", "list_item", "heading"):
+            b.text, conn = strip_trailing_connector(b.text)
+            if conn and b.kind != "heading":
+                b.connector = conn
+    return blocks
+
+
+def _list_indents(pages: list[PageData], body_size: float) -> list[float]:
+    """Distinct x positions of list labels in the document, clustered."""
+    xs = sorted(
+        ln.x0
+        for p in pages
+        for ln in p.lines
+        if split_label(ln.text)[0] and not _is_heading(ln, body_size)
+    )
+    clusters: list[float] = []
+    for x in xs:
+        if not clusters or x - clusters[-1] > INDENT_TOLERANCE:
+            clusters.append(x)
+    return clusters
+
+
+def _level(x0: float, indents: list[float]) -> int:
+    for i, x in enumerate(indents):
+        if abs(x0 - x) <= INDENT_TOLERANCE:
+            return i
+    return sum(1 for x in indents if x < x0)
+
+
+def _is_heading(ln: Line, body_size: float) -> bool:
+    if CONNECTOR_LINE.match(ln.text):
+        return False
+    words = ln.text.split()
+    if ln.bold and len(words) <= 20:
+        return True
+    if ln.bold_prefix and len(ln.bold_prefix.split()) >= 2:
+        rest = ln.text[len(ln.bold_prefix) :].strip()
+        return rest.startswith("(")
+    return ln.size >= body_size + 1.5 and len(words) <= 15
+
+
+def _add_line(
+    blocks: list[RawBlock],
+    ln: Line,
+    prev: Line | None,
+    body_size: float,
+    indents: list[float],
+) -> None:
+    last = blocks[-1] if blocks else None
+    gap = ln.top - prev.bottom if prev is not None else 1e9
+    close = prev is not None and gap < max(ln.size, 8.0) * 0.75
+    if CONNECTOR_LINE.match(ln.text):
+        word: Connector = "AND" if ln.text.strip().upper() == "AND" else "OR"
+        blocks.append(
+            RawBlock(kind="connector", text=word, page=ln.page, connector=word, bold=ln.bold)
+        )
+        return
+    if _is_heading(ln, body_size):
+        text = ln.text if ln.bold else ln.bold_prefix or ln.text
+        rest = ln.text[len(text) :].strip() if not ln.bold else ""
+        if (
+            last is not None
+            and last.kind == "heading"
+            and close
+            and last.page == ln.page
+            and not split_label(ln.text)[0]
+        ):
+            last.text = join_lines(last.text + "\n" + text)
+        else:
+            label, body = split_label(text)
+            blocks.append(
+                RawBlock(
+                    kind="heading",
+                    text=body if label else text,
+                    label=label,
+                    page=ln.page,
+                    bold=True,
+                )
+            )
+        if rest:
+            blocks.append(RawBlock(kind="paragraph", text=rest, page=ln.page))
+        return
+    label, body = split_label(ln.text)
+    if label:
+        blocks.append(
+            RawBlock(
+                kind="list_item", text=body, label=label, level=_level(ln.x0, indents), page=ln.page
+            )
+        )
+        blocks[-1].indent = ln.x0
+        return
+    if (
+        last is not None
+        and close
+        and last.kind in ("paragraph", "list_item")
+        and (last.indent is None or ln.x0 > last.indent + 3)
+    ):
+        last.text = join_lines(last.text + "\n" + ln.text)
+        return
+    if (
+        last is not None
+        and last.kind == "paragraph"
+        and prev is None
+        and last.page == ln.page - 1
+        and (last.text.rstrip()[-1:].islower() or last.text.rstrip().endswith((",", "-")))
+        and ln.text[:1].islower()
+    ):
+        # a paragraph continued from the previous page
+        last.text = join_lines(last.text + "\n" + ln.text)
+        return
+    if (
+        last is not None
+        and last.kind == "list_item"
+        and prev is None
+        and last.page == ln.page - 1
+        and last.indent is not None
+        and ln.x0 > last.indent + 3
+    ):
+        last.text = join_lines(last.text + "\n" + ln.text)
+        return
+    blocks.append(RawBlock(kind="paragraph", text=ln.text, page=ln.page))
+
+
+def _clean_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
+    return [[join_lines(c) if c is not None else None for c in r] for r in rows]
+
+
+def _fill_down(rows: list[list[str | None]], above: list[str] | None) -> list[list[str]]:
+    out: list[list[str]] = []
+    prev = above
+    for r in rows:
+        filled = [
+            (c if c is not None else (prev[i] if prev is not None and i < len(prev) else ""))
+            for i, c in enumerate(r)
+        ]
+        out.append(filled)
+        prev = filled
+    return out
+
+
+def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) -> None:
+    cleaned = _clean_rows(rows)
+    last = blocks[-1] if blocks else None
+    if (
+        last is not None
+        and last.kind == "table"
+        and last.rows
+        and last.page < page
+        and (last.row_pages or [last.page])[-1] == page - 1
+        and len(last.rows[0]) == len(cleaned[0])
+    ):
+        # a table broken across a page: drop a repeated header row, append the rest
+        if [c or "" for c in cleaned[0]] == last.rows[0]:
+            cleaned = cleaned[1:]
+        filled = _fill_down(cleaned, last.rows[-1])
+        last.rows.extend(filled)
+        last.row_pages = (last.row_pages or [last.page] * (len(last.rows) - len(filled))) + [
+            page
+        ] * len(filled)
+        return
+    filled = _fill_down(cleaned, None)
+    blocks.append(
+        RawBlock(kind="table", text="", page=page, rows=filled, row_pages=[page] * len(filled))
+    )
