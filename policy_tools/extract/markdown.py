@@ -1,0 +1,158 @@
+"""Markdown reader: Markdown (as PDF converters write it) -> HTML -> RawDocument.
+
+markdown-it-py renders the Markdown (tables enabled, inline HTML such as
+``<input checked="" type="checkbox"/>`` passed through); the HTML walker of
+``html.py`` then turns it into blocks, so Markdown and HTML share one code path.
+Two things converters write are not CommonMark and are normalised first:
+
+- TAB-separated rows (optionally followed by a ``---<TAB>--`` separator row) are
+  tables: each run of such lines becomes an HTML ``<table>`` (cells rendered inline);
+- nested bullets indented by a single space (`` - a.`` under ``- vii.``) are nested:
+  list indentation is rewritten so that deeper-indented items nest under the item above.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+
+from ..errors import InputError
+from .blocks import RawDocument
+from .html import html_to_raw, looks_binary, read_bytes
+
+__all__ = ["markdown_to_html", "read_markdown"]
+
+_FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
+_SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
+_LIST_RE = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +|$)")
+
+
+def _renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _is_tab_row(line: str) -> bool:
+    """A TAB between cell contents (a leading TAB alone is indentation)."""
+    return "\t" in line.lstrip(" \t")
+
+
+def _is_separator(cells: list[str]) -> bool:
+    cells = [c.strip() for c in cells]
+    return any(cells) and all(not c or _SEPARATOR_CELL_RE.match(c) for c in cells)
+
+
+def _tab_table(lines: list[str], md: MarkdownIt) -> str:
+    """One run of TAB-separated lines -> a one-line HTML table (rows above a separator: head)."""
+    rows = [line.split("\t") for line in lines]
+    head: list[list[str]] = []
+    body: list[list[str]] = []
+    for cells in rows:
+        if _is_separator(cells):
+            if not head:
+                head, body = body, []
+            continue
+        body.append(cells)
+
+    def render(cells: list[str], tag: str) -> str:
+        inner = "".join(f"<{tag}>{md.renderInline(c.strip())}</{tag}>" for c in cells)
+        return f"<tr>{inner}</tr>"
+
+    parts = ["<table>"]
+    if head:
+        parts.append("<thead>" + "".join(render(r, "th") for r in head) + "</thead>")
+    if body:
+        parts.append("<tbody>" + "".join(render(r, "td") for r in body) + "</tbody>")
+    parts.append("</table>")
+    return "".join(parts)
+
+
+def _tables(lines: list[str], md: MarkdownIt) -> list[str]:
+    out: list[str] = []
+    run: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if run:
+            out.extend(["", _tab_table(run, md), ""])
+            run.clear()
+
+    for line in lines:
+        if _FENCE_RE.match(line):
+            fenced = not fenced
+        if not fenced and _is_tab_row(line):
+            run.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return out
+
+
+def _nest_lists(lines: list[str]) -> list[str]:
+    """Rewrite list indentation so that any deeper-indented item nests under the one above."""
+    out: list[str] = []
+    stack: list[tuple[int, int]] = []  # (indent as written, content column as rewritten)
+    blank_before = False
+    fenced = False
+    for line in lines:
+        if _FENCE_RE.match(line):
+            fenced = not fenced
+        if line.startswith("<table>"):
+            stack.clear()
+        if fenced or line.startswith("<table>"):
+            out.append(line)
+            continue
+        if not line.strip():
+            blank_before = True
+            out.append(line)
+            continue
+        expanded = line.expandtabs(4)
+        found = _LIST_RE.match(expanded)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        if found:
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            column = stack[-1][1] if stack else 0
+            stack.append((indent, column + len(found.group(2)) + 1))
+            out.append(" " * column + expanded[indent:])
+        elif blank_before and indent == 0:
+            stack.clear()
+            out.append(line)
+        elif blank_before and stack:  # a continuation paragraph of an item
+            while len(stack) > 1 and stack[-1][0] >= indent:
+                stack.pop()
+            out.append(" " * stack[-1][1] + expanded[indent:])
+        else:
+            out.append(line)
+        blank_before = False
+    return out
+
+
+def markdown_to_html(text: str) -> str:
+    """Render converter-style Markdown to HTML (TAB tables and 1-space nesting normalised)."""
+    md = _renderer()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _nest_lists(_tables(lines, md))
+    return str(md.render("\n".join(lines)))
+
+
+def read_markdown(path: Path) -> RawDocument:
+    """Read a Markdown file into the reader-neutral form."""
+    data = read_bytes(path)
+    if not data.strip():
+        raise InputError(path, "empty file (no content)")
+    if looks_binary(data):
+        raise InputError(path, "binary data, not a Markdown document")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    rendered = markdown_to_html(text)
+    root = lxml_html.document_fromstring(f"<html><body>{rendered}</body></html>")
+    raw = html_to_raw(root, "markdown")
+    if not raw.blocks and not raw.headers:
+        raise InputError(path, "no text content in the Markdown document")
+    return raw
