@@ -33,6 +33,7 @@ from rapidfuzz import fuzz
 from ..errors import InputError
 from ..models import SourceFormat
 from .blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
+from .text import CONNECTOR_LINE, normalize_space, split_label, strip_trailing_connector
 
 __all__ = ["html_to_raw", "read_html"]
 
@@ -64,11 +65,7 @@ _LATEX = {
 _LATEX_RE = re.compile(r"\$?\\(%|[A-Za-z]+)(?![A-Za-z])\$?")
 _GLYPHS = str.maketrans({"☑": "☒", "✅": "☒", "\u00ad": None})
 
-_ROMAN = r"(?=[ivxl])l?x{0,3}(?:ix|iv|v?i{0,3})"
-_LABEL_RE = re.compile(rf"^(\(?(?:{_ROMAN}|{_ROMAN.upper()}|[A-Za-z]|\d{{1,3}})[.)])\s+(?=\S)")
 _TASK_RE = re.compile(r"^\[([ xX])\]\s+")
-_CONNECTOR_ONLY_RE = re.compile(r"^[;,]?\s*(AND|OR)\s*[.:;]?$")
-_TRAILING_CONNECTOR_RE = re.compile(r"^(.*?)\s*\b(AND|OR)\s*[.:]?$", re.S)
 _STANDALONE_WORDS = 6
 _COLON_HEADING_WORDS = 8
 _HEADER_SIMILARITY = 85.0
@@ -177,14 +174,15 @@ class _Walker:
         text = _text(segs)
         if not text:
             return
-        only = _CONNECTOR_ONLY_RE.match(text)
+        only = CONNECTOR_LINE.match(text)
         if only:
             word: Connector = "AND" if only.group(1) == "AND" else "OR"
             self._emit(RawBlock(kind="connector", text=word, page=1, connector=word))
             return
         bold = all(s.bold for s in segs if s.text.strip())
-        text, connector = _split_connector(text, segs)
+        text, connector = strip_trailing_connector(text)
         kind: RawKind = "heading" if bold else "paragraph"
+        connector = None if bold else connector
         self._emit(RawBlock(kind=kind, text=text, page=1, bold=bold, connector=connector))
 
     def _list(self, el: etree._Element, depth: int) -> None:
@@ -214,11 +212,11 @@ class _Walker:
             task = _TASK_RE.match(text)
             if task:
                 text = ("☐ " if task.group(1) == " " else "☒ ") + text[task.end() :]
-            found = _LABEL_RE.match(text)
-            if found:
-                label, text = found.group(1), text[found.end() :]
+            printed, body = split_label(text)
+            if printed:
+                label, text = printed, body
         if text:
-            text, connector = _split_connector(text, segs)
+            text, connector = strip_trailing_connector(text)
             self._emit(
                 RawBlock(
                     kind="list_item",
@@ -356,26 +354,11 @@ def _latex(match: re.Match[str]) -> str:
 
 
 def _clean(text: str) -> str:
-    text = _LATEX_RE.sub(_latex, text.translate(_GLYPHS))
-    return " ".join(text.split())
+    return normalize_space(_LATEX_RE.sub(_latex, text.translate(_GLYPHS)))
 
 
 def _text(segs: Iterable[_Seg]) -> str:
     return _clean("".join(s.text for s in segs))
-
-
-def _split_connector(text: str, segs: list[_Seg]) -> tuple[str, Connector | None]:
-    """Remove a trailing bold AND / OR (or a plain '; AND') from the text."""
-    found = _TRAILING_CONNECTOR_RE.match(text)
-    if not found or not found.group(1):
-        return text, None
-    head = found.group(1)
-    last = next((s for s in reversed(segs) if s.text.strip()), None)
-    bold = last is not None and last.bold and last.text.strip().rstrip(".:") in {"AND", "OR"}
-    if not (bold or head.endswith((";", ","))):
-        return text, None
-    word: Connector = "AND" if found.group(2) == "AND" else "OR"
-    return head.rstrip(), word
 
 
 def _table_rows(table: etree._Element, walker: _Walker) -> list[list[str]]:
