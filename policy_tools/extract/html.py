@@ -52,6 +52,7 @@ _BLOCK_TAGS = frozenset(
     }
 )  # fmt: skip
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_TEXT_BLOCK_TAGS = _HEADING_TAGS | {"p", "dt", "figcaption", "summary", "caption", "pre", "address"}
 _BOLD_TAGS = frozenset({"b", "strong"})
 _LIST_TAGS = frozenset({"ul", "ol"})
 
@@ -63,10 +64,16 @@ _LATEX = {
     "to": "→", "leftarrow": "←", "infty": "∞", "lt": "<", "gt": ">", "%": "%",
 }  # fmt: skip
 _LATEX_RE = re.compile(r"\$?\\(%|[A-Za-z]+)(?![A-Za-z])\$?")
+_C1_RE = re.compile("[\x80-\x9f]")
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _GLYPHS = str.maketrans({"☑": "☒", "✅": "☒", "\u00ad": None})
 
 _TASK_RE = re.compile(r"^\[([ xX])\]\s+")
 _STANDALONE_WORDS = 6
+_SHORT_WORDS = 3
+_SMALL_WORDS = frozenset(
+    {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "per", "the", "to", "with"}
+)
 _COLON_HEADING_WORDS = 8
 _HEADER_SIMILARITY = 85.0
 _HEADER_MAX_ROWS = 3
@@ -99,7 +106,7 @@ class _Walker:
         segs: list[_Seg] = []
         if tag is None or tag in _SKIP_TAGS:
             return segs
-        bold = bold or tag in _BOLD_TAGS or _style_bold(el)
+        bold = bold or _is_bold(el)
         if tag == "input":
             if (el.get("type") or "").lower() in {"checkbox", "radio"}:
                 glyph = "☒" if el.get("checked") is not None else "☐"
@@ -122,32 +129,39 @@ class _Walker:
         return segs
 
     # -- block structure --------------------------------------------------------------
-    def walk(self, el: etree._Element, depth: int = 0) -> None:
+    def walk(self, el: etree._Element, depth: int = 0, bold: bool = False) -> None:
         """Walk a container: loose text and inline runs become paragraphs."""
         buf: list[_Seg] = []
+        self._flow(el, buf, depth, bold)
+        self._paragraph(buf)
+
+    def _flow(self, el: etree._Element, buf: list[_Seg], depth: int, bold: bool) -> None:
         if el.text:
-            buf.append(_Seg(el.text, False))
+            buf.append(_Seg(el.text, bold))
         for child in el:
             tag = _tag(child)
             if tag is None or tag in _SKIP_TAGS:
                 pass
             elif tag in _BLOCK_TAGS:
                 self._paragraph(buf)
-                buf = []
+                buf.clear()
                 self.block(child, depth)
+            elif _has_block(child):  # e.g. an unclosed <b> swallowing a list
+                self._flow(child, buf, depth, bold or _is_bold(child))
             else:
-                buf.extend(self.inline(child))
+                buf.extend(self.inline(child, bold))
             if child.tail:
-                buf.append(_Seg(child.tail, False))
-        self._paragraph(buf)
+                buf.append(_Seg(child.tail, bold))
 
     def block(self, el: etree._Element, depth: int) -> None:
         tag = _tag(el)
-        if tag in _HEADING_TAGS:
+        if tag in _TEXT_BLOCK_TAGS and _has_block(el):  # malformed: a list inside a <p>
+            self.walk(el, depth, bold=tag in _HEADING_TAGS)
+        elif tag in _HEADING_TAGS:
             text = _text(self.inline(el))
             if text:
                 self._emit(RawBlock(kind="heading", text=text, page=1, bold=True))
-        elif tag in {"p", "dt", "figcaption", "summary", "caption", "pre", "address"}:
+        elif tag in _TEXT_BLOCK_TAGS:
             self._paragraph(self.inline(el))
         elif tag in _LIST_TAGS:
             self._list(el, depth)
@@ -235,23 +249,30 @@ class _Walker:
                 self._table(child)
 
     def _item_segs(
-        self, el: etree._Element, segs: list[_Seg], nested: list[etree._Element]
+        self,
+        el: etree._Element,
+        segs: list[_Seg],
+        nested: list[etree._Element],
+        bold: bool = False,
     ) -> None:
         """The item's own text; nested lists and tables are deferred to ``nested``."""
+        bold = bold or _is_bold(el)
         if el.text:
-            segs.append(_Seg(el.text, _style_bold(el)))
+            segs.append(_Seg(el.text, bold))
         for child in el:
             tag = _tag(child)
-            if tag in _LIST_TAGS or tag == "table":
+            if tag is None or tag in _SKIP_TAGS:
+                pass
+            elif tag in _LIST_TAGS or tag == "table":
                 nested.append(child)
-            elif tag in _BLOCK_TAGS:
-                segs.append(_Seg(" ", False))
-                self._item_segs(child, segs, nested)
-                segs.append(_Seg(" ", False))
-            elif tag is not None:
-                segs.extend(self.inline(child))
+            elif tag in _BLOCK_TAGS or _has_block(child):
+                segs.append(_Seg(" ", bold))
+                self._item_segs(child, segs, nested, bold)
+                segs.append(_Seg(" ", bold))
+            else:
+                segs.extend(self.inline(child, bold))
             if child.tail:
-                segs.append(_Seg(child.tail, False))
+                segs.append(_Seg(child.tail, bold))
 
     def _table(self, table: etree._Element) -> None:
         rows = _table_rows(table, self)
@@ -271,9 +292,16 @@ def _tag(el: etree._Element) -> str | None:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-def _style_bold(el: etree._Element) -> bool:
+def _is_bold(el: etree._Element) -> bool:
+    if _tag(el) in _BOLD_TAGS:
+        return True
     style = (el.get("style") or "").replace(" ", "").lower()
     return "font-weight:bold" in style or "font-weight:700" in style
+
+
+def _has_block(el: etree._Element) -> bool:
+    """Whether block-level content (a list, table, paragraph ...) is nested inside."""
+    return any(_tag(d) in _BLOCK_TAGS for d in el.iterdescendants())
 
 
 def _style_list_type(style: str) -> str:
@@ -353,8 +381,14 @@ def _latex(match: re.Match[str]) -> str:
     return _LATEX.get(match.group(1), match.group(0))
 
 
+def _c1(match: re.Match[str]) -> str:
+    """A C1 control left by a latin-1 decode is the cp1252 character the author meant."""
+    return match.group(0).encode("latin-1").decode("cp1252", errors="ignore")
+
+
 def _clean(text: str) -> str:
-    return normalize_space(_LATEX_RE.sub(_latex, text.translate(_GLYPHS)))
+    text = _CONTROL_RE.sub("", _C1_RE.sub(_c1, text.translate(_GLYPHS)))
+    return normalize_space(_LATEX_RE.sub(_latex, text))
 
 
 def _text(segs: Iterable[_Seg]) -> str:
@@ -464,13 +498,28 @@ def _group_headers(blocks: list[_Pending], walker: _Walker) -> list[tuple[int, l
     return out
 
 
+def _title_case(text: str) -> bool:
+    """'Definitions and Measures' yes; 'Requests may be approved if:' no."""
+    for word in text.split():
+        letters = [c for c in word if c.isalpha()]
+        if letters and word.lower() not in _SMALL_WORDS and not letters[0].isupper():
+            return False
+    return True
+
+
 def _is_standalone_heading(block: RawBlock, following: RawBlock | None) -> bool:
     text = block.text
     if block.kind != "paragraph" or block.connector or not text or not text[0].isalnum():
         return False
     if text.endswith(":"):
-        return _words(text) <= _COLON_HEADING_WORDS
-    if _words(text) > _STANDALONE_WORDS or text.endswith((".", ";", ",", "!", "?")):
+        return _words(text) <= _SHORT_WORDS or (
+            _words(text) <= _COLON_HEADING_WORDS and _title_case(text)
+        )
+    if (
+        not _title_case(text)
+        or _words(text) > _STANDALONE_WORDS
+        or text.endswith((".", ";", ",", "!", "?"))
+    ):
         return False
     return following is not None and following.kind in {"paragraph", "list_item", "table"}
 
