@@ -82,7 +82,9 @@ def _tables(lines: list[str], md: MarkdownIt) -> list[str]:
     for line in lines:
         if _FENCE_RE.match(line):
             fenced = not fenced
-        if not fenced and _is_tab_row(line):
+        # inside a run, a line led by a TAB is a row whose first cell is empty
+        continues = bool(run) and line.startswith("\t") and bool(line.strip())
+        if not fenced and (_is_tab_row(line) or continues):
             run.append(line)
             continue
         flush()
