@@ -195,6 +195,8 @@ class _Walker:
             return
         bold = all(s.bold for s in segs if s.text.strip())
         text, connector = strip_trailing_connector(text)
+        if not text:  # a lone ';'
+            return
         kind: RawKind = "heading" if bold else "paragraph"
         connector = None if bold else connector
         self._emit(RawBlock(kind=kind, text=text, page=1, bold=bold, connector=connector))
@@ -229,8 +231,8 @@ class _Walker:
             printed, body = split_label(text)
             if printed:
                 label, text = printed, body
+        text, connector = strip_trailing_connector(text)
         if text:
-            text, connector = strip_trailing_connector(text)
             self._emit(
                 RawBlock(
                     kind="list_item",
