@@ -433,3 +433,14 @@ def test_seed_sections_equal_the_pdf_except_the_allowed(
                         )
     assert set(blank_where_pdf_merged) <= ALLOWED_DIFFERENCES
     assert len(blank_where_pdf_merged) == 3
+
+
+def test_cli_diff_seed_against_the_pdf_finds_no_content_change(seed_md: Path) -> None:
+    pdf = Path(__file__).resolve().parent.parent / "source_pdfs"
+    pdf = pdf / "MP-RX-FP-171-25_2026-05-06_annual-review.pdf"
+    result = CliRunner().invoke(cli, ["diff", str(seed_md), str(pdf), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["changes"] == []
+    assert report["format_changes"] == []
+    assert report["from"]["pages"] == report["to"]["pages"] == 7
