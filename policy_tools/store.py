@@ -20,8 +20,10 @@ Policy key: the policy number as printed (characters outside ``A-Z a-z 0-9 . _ -
 become ``-``). A document without a number (e.g. the TennCare PDL criteria) is filed
 under a slug of its policy name, failing that of its file name with dates removed, so
 later revisions of the same document land next to each other; the summary says so.
-Effective date: ``policy.effective_date``; when absent the last review date is used
-(said in the summary); a document with neither cannot be placed in the history and fails.
+Effective date: ``policy.effective_date``; when absent, in this order, the last review
+date, an ISO date in the file name (``..._2025-05-01.pdf``) or the newest policy-history
+approval date, each said in the summary; a document with none of them cannot be placed
+in the history and fails.
 """
 
 from __future__ import annotations
@@ -242,7 +244,9 @@ def _catalog(store: Path) -> dict[str, Any]:
 
 def _slug(text: str, *, lower: bool) -> str:
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip())
-    s = re.sub(r"-{2,}", "-", s).strip(".-_")[:80].strip(".-_")
+    s = re.sub(r"-{2,}", "-", s).strip(".-_")
+    if len(s) > 60:  # cut at a word boundary
+        s = s[:60].rsplit("-", 1)[0] if "-" in s[:60] else s[:60]
     return s.lower() if lower else s
 
 
@@ -260,15 +264,31 @@ def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]
         stem = re.sub(r"\d{4}-\d{2}-\d{2}", "", source.stem)
         key = _slug(stem, lower=True) or "unnamed"
         notes.append(f"no policy number or name; filed under its file name as '{key}'")
-    date = meta.effective_date
-    if not (date and DATE_RE.match(date)):
-        if meta.last_review_date and DATE_RE.match(meta.last_review_date):
-            date = meta.last_review_date
-            notes.append(f"no effective date; filed under the last review date {date}")
+    date = (
+        meta.effective_date if meta.effective_date and DATE_RE.match(meta.effective_date) else None
+    )
+    if date is None:
+        named = re.findall(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)", source.name)
+        history = [
+            d
+            for row in doc.history
+            for d in (row.pt_approval_date, row.um_approval_date)
+            if d and DATE_RE.match(d)
+        ]
+        for what, found in (
+            ("the last review date", meta.last_review_date),
+            ("the date in the file name", named[-1] if named else None),
+            ("the newest policy-history date", max(history) if history else None),
+        ):
+            if found and DATE_RE.match(found):
+                date = found
+                notes.append(f"no effective date; filed under {what} {date}")
+                break
         else:
             raise StoreError(
-                f"{source}: no effective date (nor last review date) found, so the revision "
-                "cannot be placed in the version history"
+                f"{source}: no effective date found (nor a last review date, a date in the "
+                "file name or a policy-history date), so the revision cannot be placed in "
+                "the version history"
             )
     return key, date, notes
 
@@ -299,7 +319,10 @@ class IngestResult:
         return 1 if self.count("failed") else 0
 
     def summary_text(self) -> str:
-        rows = [[f.status, f.ref or "-", f.source, _clean(f.message)] for f in self.files]
+        rows = [
+            [f.status, f.ref or "-", f.source, _clean(f.message.removeprefix(f"{f.source}: "))]
+            for f in self.files
+        ]
         out = [f"Ingest into {self.store}: {len(self.files)} file(s)"]
         if rows:
             out.append(_table(["STATUS", "REVISION", "SOURCE", "DETAIL"], rows))
