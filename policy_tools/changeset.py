@@ -30,7 +30,7 @@ class RevisionInfo(Model):
 
 
 class WordOp(Model):
-    """One run of a word-level diff: ``equal`` text, ``delete`` (old only), ``insert`` (new only)."""
+    """One run of a word-level diff: ``equal``, ``delete`` (old only), ``insert`` (new only)."""
 
     op: Literal["equal", "delete", "insert"]
     text: str
@@ -58,9 +58,25 @@ class Change(Model):
     notes: list[str] = Field(default_factory=list, description="Code-set findings etc.")
 
 
+class CodeFinding(Model):
+    """A code-set problem with a printed code (ICD-10-CM / HCPCS / CPT)."""
+
+    side: Literal["old", "new"] = "new"
+    system: str
+    code: str
+    page: int | None = None
+    problem: Literal["unknown", "not_billable", "covered_by_range"]
+    message: str
+
+
 class Claim(Model):
     id: str
     text: str
+    kind: Literal["content", "format", "no_change"] = Field(
+        default="content",
+        description="format: an administrative/template claim (supported by format changes); "
+        "no_change: the summary says nothing changed.",
+    )
     sections: list[str] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)
     change_ids: list[str] = Field(default_factory=list, description="Changes that support it.")
@@ -97,6 +113,11 @@ class ChangeSet(Model):
     )
     summary: dict[str, dict[str, int]] = Field(
         default_factory=dict, description="Counts per section, then per kind."
+    )
+    code_findings: list[CodeFinding] = Field(
+        default_factory=list,
+        description="Printed codes of the new revision that do not exist, cover no billable "
+        "code, or are already covered by another printed range.",
     )
     audit: Audit = Field(default_factory=Audit)
 
