@@ -310,13 +310,14 @@ class IngestResult:
     files: list[FileResult] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     report_notes: list[str] = field(default_factory=list)
+    report_errors: list[str] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.files if f.status == status)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.count("failed") else 0
+        return 1 if self.count("failed") or self.report_errors else 0
 
     def summary_text(self) -> str:
         rows = [
@@ -330,6 +331,7 @@ class IngestResult:
             out.append("Change reports written:")
             out.extend(f"  {p}" for p in self.reports)
         out.extend(f"Note: {n}" for n in self.report_notes)
+        out.extend(f"Error: {e}" for e in self.report_errors)
         out.append(", ".join(f"{self.count(s)} {s}" for s in STATUSES))
         return "\n".join(out) + "\n"
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from policy_tools.errors import InputError, StoreError
+from policy_tools.cli import cli
+from policy_tools.errors import InputError, PolicyToolsError, StoreError
 from policy_tools.io import atomic_write_text, dumps
-from policy_tools.models import HistoryEntry, PolicyDocument, PolicyMeta, Source
-from policy_tools.store import load_revision
+from policy_tools.models import HistoryEntry, Leaf, Node, PolicyDocument, PolicyMeta, Source
+from policy_tools.store import (
+    load_revision,
+    rebuild_index,
+    review_type,
+    show_view,
+    versions_view,
+)
 
 POLICY = "MP-RX-FP-171-25"
 
@@ -119,3 +128,121 @@ def test_source_path_is_extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr("policy_tools.refs.extract_source", fake_extract)
     assert load_revision(str(src)).source.path == "policy.pdf"
     assert seen == [src]
+
+
+# ------------------------------------------------------------------ views and CLI
+
+
+def test_versions_view_tables(store: Path) -> None:
+    rebuild_index(store)
+    table = versions_view(None, store_dir=store).splitlines()
+    assert table[0].split() == ["POLICY", "NAME", "REVISIONS", "LATEST"]
+    assert table[1].split() == [POLICY, "Imdelltra", "3", "2027-01-01"]
+    assert table[2].split() == ["OTHER-1", "Imdelltra", "1", "2024-01-01"]
+    revs = versions_view(POLICY, store_dir=store).splitlines()
+    assert revs[1].split() == ["EFFECTIVE", "REVIEW", "TYPE", "SOURCE", "SHA256", "PAGES"]
+    assert revs[2].split() == ["2025-08-08", "Policy", "Inception", "a.pdf", "1" * 12, "3"]
+    assert revs[3].split()[:3] == ["2026-05-06", "Annual", "Review"]
+    data = json.loads(versions_view(POLICY, store_dir=store, as_json=True))
+    assert [r["sha256"] for r in data["revisions"]] == ["1" * 64, "2" * 64, "3" * 64]
+    listing = json.loads(versions_view(None, store_dir=store, as_json=True))
+    assert [p["policy"] for p in listing["policies"]] == [POLICY, "OTHER-1"]
+
+
+def test_versions_view_without_index_and_empty(store: Path, tmp_path: Path) -> None:
+    assert not (store / "index.json").exists()  # derived on the fly, not written
+    assert "2027-01-01" in versions_view(POLICY, store_dir=store)
+    assert not (store / "index.json").exists()
+    assert "No policies stored" in versions_view(None, store_dir=tmp_path / "none")
+    with pytest.raises(StoreError, match="stored policies: MP-RX-FP-171-25, OTHER-1"):
+        versions_view("MP-X", store_dir=store)
+
+
+def test_show_view_sections(store: Path) -> None:
+    path = store / POLICY / "2026-05-06.json"
+    doc = PolicyDocument.model_validate_json(path.read_text())
+    doc.policy.name = "Evil \x1b[31mred\x1b[0m name"
+    doc.criteria.initial = Node(
+        op="AND",
+        text="All of:",
+        page=2,
+        items=[
+            Leaf(label="i.", text="Adult", page=2),
+            Node(op="OR", label="ii.", items=[Leaf(label="a.", text="X", page=3)]),
+        ],
+    )
+    atomic_write_text(path, dumps(doc))
+    text = show_view(f"{POLICY}@previous", store_dir=store)
+    assert "\x1b" not in text and "Evil [31mred[0m name" in text
+    assert show_view(f"{POLICY}@previous", store_dir=store, section="criteria").splitlines() == [
+        "Initial authorization:",
+        "  All of: - ALL of (AND):  [p. 2]",
+        "    i. Adult  [p. 2]",
+        "    ii. - ANY of (OR):",
+        "      a. X  [p. 3]",
+    ]
+    hist = show_view(f"{POLICY}@2026-05-06", store_dir=store, section="history", as_json=True)
+    assert json.loads(hist) == [
+        {
+            "review_type": "Annual Review",
+            "summary": "s",
+            "page": 3,
+            "pt_approval_date": None,
+            "um_approval_date": None,
+        }
+    ]
+    meta = json.loads(show_view(POLICY, store_dir=store, section="policy", as_json=True))
+    assert meta["effective_date"] == "2027-01-01"
+    whole = json.loads(show_view(f"{POLICY}@inception", store_dir=store, as_json=True))
+    assert whole["source"]["sha256"] == "1" * 64
+    with pytest.raises(
+        PolicyToolsError, match="unknown section 'dose'; valid sections: policy, source"
+    ):
+        show_view(POLICY, store_dir=store, section="dose")
+
+
+def test_cli_versions_show_rebuild(store: Path) -> None:
+    runner = CliRunner()
+    env = {"POLICY_TOOLS_STORE": str(store)}
+    res = runner.invoke(cli, ["store", "rebuild-index"], env=env)
+    assert res.exit_code == 0
+    assert res.output == f"Rebuilt {store / 'index.json'}: 2 policies, 4 revisions\n"
+    res = runner.invoke(cli, ["versions", POLICY], env=env)
+    assert res.exit_code == 0 and "2026-05-06  Annual Review" in res.output
+    res = runner.invoke(cli, ["versions", "NOPE", "--store", str(store)])
+    assert res.exit_code == 2
+    assert "Error: unknown policy 'NOPE'" in res.output
+    res = runner.invoke(cli, ["show", f"{POLICY}@previous", "--section", "source"], env=env)
+    assert res.exit_code == 0 and "SHA-256:   " + "2" * 64 in res.output
+    res = runner.invoke(cli, ["show", f"{POLICY}@1999-01-01"], env=env)
+    assert res.exit_code == 2
+    assert "has no revision effective 1999-01-01; stored: 2025-08-08, 2026-05-06" in res.output
+    res = runner.invoke(cli, ["show", POLICY, "--section", "bogus"], env=env)
+    assert res.exit_code == 2 and "valid sections:" in res.output
+    res = runner.invoke(cli, ["store", "rebuild-index", "--store", str(store / "nothing")])
+    assert res.exit_code == 2 and "no version store at" in res.output
+
+
+def test_rebuild_refuses_damaged_revision(store: Path) -> None:
+    (store / POLICY / "2026-05-06.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"damaged revision file.*2026-05-06\.json: not valid"):
+        rebuild_index(store)
+    assert not (store / "index.json").exists()
+
+
+def test_review_type_is_newest_history_row(store: Path) -> None:
+    doc = make_doc()
+    doc.history = [
+        HistoryEntry(
+            review_type="Annual Review", summary="", pt_approval_date="2026-05-01", page=5
+        ),
+        HistoryEntry(
+            review_type="Policy Inception", summary="", pt_approval_date="2025-08-01", page=5
+        ),
+    ]
+    assert review_type(doc) == "Annual Review"  # newest first in print: the date decides
+    doc.history = [
+        HistoryEntry(review_type="Policy Inception", summary="", page=5),
+        HistoryEntry(review_type="Ad hoc", summary="", page=5),
+    ]
+    assert review_type(doc) == "Ad hoc"  # no dates: the last row
