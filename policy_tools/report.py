@@ -1,0 +1,992 @@
+"""Change reports (HTML, Markdown, JSON) rendered from a change set with Jinja.
+
+``render`` is pure: it turns a :class:`ChangeSet` plus the two documents it was
+computed from into text. The templates in ``policy_tools/templates/`` receive
+typed, frozen view objects (:class:`ReportContext` and friends), never raw dicts.
+One module-level Jinja environment renders everything: ``StrictUndefined`` so a
+misspelt field fails loudly, autoescaping for ``.html`` templates, and for
+``.md`` templates the ``md`` filter escapes Markdown/HTML-significant characters,
+because text from a PDF is never trusted.
+
+``report_view`` (the ``report`` command) and ``write_reports`` (called by
+``ingest`` when a newer revision arrives) are the I/O edges.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from . import __version__
+from .changeset import Change, ChangeSet, RevisionInfo, WordOp
+from .errors import PolicyToolsError
+from .io import atomic_write_text, dumps
+from .models import Leaf, Node, PolicyDocument
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+
+ReportFormat = Literal["html", "md", "json"]
+FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json")
+
+# --------------------------------------------------------------------------------------
+# Section names and order
+# --------------------------------------------------------------------------------------
+
+SECTION_TITLES: dict[str, str] = {
+    "policy": "Policy information",
+    "criteria.initial": "Initial approval criteria",
+    "criteria.continuation": "Continuation criteria",
+    "criteria.authorization": "Authorization duration",
+    "criteria.not_covered": "Conditions not covered",
+    "codes": "Codes",
+    "dosing.schedule": "Dosing schedule",
+    "dosing.premedication": "Premedication",
+    "dosing.notes": "Dosing notes",
+    "definitions": "Definitions",
+    "sections": "Narrative sections",
+    "references": "References",
+    "history": "Policy history",
+}
+SECTION_ORDER: tuple[str, ...] = tuple(SECTION_TITLES)
+CRITERIA_TREES: tuple[str, ...] = ("initial", "continuation", "not_covered")
+
+SCHEDULE_COLUMNS: tuple[str, ...] = ("schedule", "day", "dose", "monitoring")
+PREMED_COLUMNS: tuple[str, ...] = ("day", "medication", "administration")
+TABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "dosing.schedule": SCHEDULE_COLUMNS,
+    "dosing.premedication": PREMED_COLUMNS,
+}
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "dosing.schedule": ("schedule", "day"),
+    "dosing.premedication": ("day", "medication"),
+}
+
+OP_WORDS = {"AND": "ALL of", "OR": "ANY of"}
+
+
+def section_rank(section: str) -> tuple[int, str]:
+    """Sort key: the fixed reading order of a policy, unknown sections last."""
+    for index, key in enumerate(SECTION_ORDER):
+        if section == key or section.startswith(key + "."):
+            return index, section
+    return len(SECTION_ORDER), section
+
+
+def section_title(section: str, docs: Sequence[PolicyDocument] = ()) -> str:
+    """Human title of a change-set section key (``sections.<key>`` uses the printed title)."""
+    if section in SECTION_TITLES:
+        return SECTION_TITLES[section]
+    head, _, rest = section.partition(".")
+    if head == "sections" and rest:
+        for doc in docs:
+            for sec in doc.sections:
+                if sec.key == rest:
+                    return sec.title.rstrip(":").strip()
+    base = SECTION_TITLES.get(head, head.replace("_", " ").capitalize())
+    return f"{base}: {rest.replace('_', ' ')}" if rest else base
+
+
+# --------------------------------------------------------------------------------------
+# Typed view objects handed to the templates
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WordRun:
+    op: Literal["equal", "delete", "insert"]
+    text: str
+
+
+@dataclass(frozen=True)
+class RevisionView:
+    role: str
+    effective_date: str
+    review_type: str
+    source_name: str
+    sha256_prefix: str
+    pages: str
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    system: str
+    code: str
+    description: str
+    old_description: str
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    id: str
+    anchor: str
+    section: str
+    section_title: str
+    kind: str
+    summary: str
+    detail: str
+    old_text: str
+    new_text: str
+    old_label: str
+    new_label: str
+    old_page: str
+    new_page: str
+    runs: tuple[WordRun, ...]
+    code: CodeInfo | None
+    codes_gained: tuple[str, ...]
+    codes_lost: tuple[str, ...]
+    notes: tuple[str, ...]
+    claim_ids: tuple[str, ...]
+    undocumented: bool
+
+    @property
+    def pages_text(self) -> str:
+        return pages_text(self.old_page, self.new_page)
+
+
+@dataclass(frozen=True)
+class ChangeLink:
+    id: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class ChangeRef:
+    id: str
+    anchor: str
+    summary: str
+    section_title: str
+    pages_text: str
+
+
+@dataclass(frozen=True)
+class TreeItemView:
+    is_node: bool
+    op: str
+    op_words: str
+    label: str
+    text: str
+    page: str
+    status: str
+    links: tuple[ChangeLink, ...]
+    children: tuple[TreeItemView, ...]
+
+
+@dataclass(frozen=True)
+class CriteriaTreeView:
+    key: str
+    title: str
+    old: TreeItemView | None
+    new: TreeItemView | None
+
+
+@dataclass(frozen=True)
+class CellView:
+    old: str
+    new: str
+    changed: bool
+    runs: tuple[WordRun, ...]
+
+
+@dataclass(frozen=True)
+class TableRowView:
+    status: str
+    cells: tuple[CellView, ...]
+    old_page: str
+    new_page: str
+    links: tuple[ChangeLink, ...]
+
+
+@dataclass(frozen=True)
+class TableView:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[TableRowView, ...]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    title: str
+    anchor: str
+    added: int
+    removed: int
+    modified: int
+    other: int
+    changes: tuple[ChangeView, ...]
+    tree: CriteriaTreeView | None
+    table: TableView | None
+    is_codes: bool
+
+    @property
+    def total(self) -> int:
+        return len(self.changes)
+
+
+@dataclass(frozen=True)
+class FindingView:
+    section: str
+    section_title: str
+    message: str
+    changes: tuple[ChangeRef, ...]
+
+
+@dataclass(frozen=True)
+class UnsupportedView:
+    claim_id: str
+    claim: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    id: str
+    text: str
+    sections: tuple[str, ...]
+    codes: tuple[str, ...]
+    changes: tuple[ChangeRef, ...]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    history_summary: str
+    history_source: str
+    claims: tuple[ClaimView, ...]
+    undocumented: tuple[FindingView, ...]
+    unsupported: tuple[UnsupportedView, ...]
+    undocumented_changes: int
+
+    @property
+    def clean(self) -> bool:
+        return not self.undocumented and not self.unsupported
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    criteria_changed: bool
+    codes_text: str
+    undocumented: int
+    unsupported: int
+
+    @property
+    def line(self) -> str:
+        return (
+            f"criteria changed: {'yes' if self.criteria_changed else 'no'}; "
+            f"codes changed: {self.codes_text}; "
+            f"history summary: {plural(self.undocumented, 'undocumented change')}, "
+            f"{plural(self.unsupported, 'unsupported claim')}"
+        )
+
+
+@dataclass(frozen=True)
+class CodeFindingView:
+    side: str
+    system: str
+    code: str
+    page: str
+    problem: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    policy_number: str
+    policy_name: str
+    old: RevisionView
+    new: RevisionView
+    generated_at: str
+    tool_version: str
+    verdict: VerdictView
+    sections: tuple[SectionView, ...]
+    audit: AuditView
+    format_changes: tuple[ChangeView, ...]
+    code_findings: tuple[CodeFindingView, ...]
+    change_count: int
+
+    @property
+    def title(self) -> str:
+        name = f" {self.policy_name}" if self.policy_name else ""
+        return f"Change report: {self.policy_number}{name}"
+
+
+# --------------------------------------------------------------------------------------
+# Small pure helpers
+# --------------------------------------------------------------------------------------
+
+_WS = re.compile(r"\s+")
+
+
+def norm(text: str | None) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def anchor_for(change_id: str) -> str:
+    return "change-" + re.sub(r"[^A-Za-z0-9_-]", "-", change_id)
+
+
+def links_for(ids: Iterable[str]) -> tuple[ChangeLink, ...]:
+    return tuple(ChangeLink(i, anchor_for(i)) for i in dict.fromkeys(ids))
+
+
+def page_text(page: int | None) -> str:
+    return "" if page is None else str(page)
+
+
+def pages_text(old_page: str, new_page: str) -> str:
+    parts = []
+    if old_page:
+        parts.append(f"old p. {old_page}")
+    if new_page:
+        parts.append(f"new p. {new_page}")
+    return " · ".join(parts) if parts else "page not recorded"
+
+
+def text_of(value: Any) -> str:
+    """Readable one-line text of a change value (string, model dump, list)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return norm(value)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "; ".join(t for t in (text_of(v) for v in value) if t)
+    if isinstance(value, dict):
+        if "code" in value and "system" in value:
+            desc = text_of(value.get("description"))
+            return f"{value['code']} {desc}".strip()
+        if "items" in value or "text" in value:
+            head = " ".join(
+                t for t in (text_of(value.get("label")), text_of(value.get("text"))) if t
+            )
+            items = [text_of(v) for v in value.get("items") or []]
+            if items:
+                joiner = f" {value.get('op') or ';'} "
+                body = joiner.join(f"({i})" for i in items if i)
+                return f"{head}: {body}" if head else body
+            return head
+        return "; ".join(
+            f"{k}: {text_of(v)}" for k, v in value.items() if k != "page" and v not in (None, "")
+        )
+    return norm(str(value))
+
+
+def word_runs(old: str, new: str) -> tuple[WordRun, ...]:
+    """Redline runs of two texts, from the diff's own word-level diff."""
+    from .diff import word_diff
+
+    return runs_from_words(word_diff(old, new))
+
+
+def runs_from_words(words: Iterable[WordOp], absorb: int = 2) -> tuple[WordRun, ...]:
+    """Readable redline runs: each edit as one deletion then one insertion.
+
+    An unchanged stretch of at most ``absorb`` words between two edits is folded into
+    them ("over ~~4 to 5~~ **2 to 4** hours", not "over **2 to** 4 ~~to 5~~ hours").
+    """
+    # chunks alternate: [old words, new words] of an edit, or a str of equal words
+    chunks: list[list[list[str]] | str] = []
+    for op in words:
+        text = norm(op.text)
+        if not text:
+            continue
+        if op.op == "equal":
+            if chunks and isinstance(chunks[-1], str):
+                chunks[-1] = f"{chunks[-1]} {text}"
+            else:
+                chunks.append(text)
+            continue
+        if not chunks or isinstance(chunks[-1], str):
+            chunks.append([[], []])
+        edit = chunks[-1]
+        assert isinstance(edit, list)
+        edit[0 if op.op == "delete" else 1].append(text)
+    merged: list[list[list[str]] | str] = []
+    for index, chunk in enumerate(chunks):
+        prev = merged[-1] if merged else None
+        if (
+            isinstance(chunk, str)
+            and isinstance(prev, list)
+            and index + 1 < len(chunks)
+            and len(chunk.split()) <= absorb
+        ):
+            prev[0].append(chunk)
+            prev[1].append(chunk)
+            continue
+        if isinstance(chunk, list) and isinstance(prev, list):
+            prev[0] += chunk[0]
+            prev[1] += chunk[1]
+            continue
+        merged.append(chunk if isinstance(chunk, str) else [list(chunk[0]), list(chunk[1])])
+    runs: list[WordRun] = []
+    for chunk in merged:
+        if isinstance(chunk, str):
+            runs.append(WordRun("equal", chunk))
+            continue
+        if chunk[0]:
+            runs.append(WordRun("delete", " ".join(chunk[0])))
+        if chunk[1]:
+            runs.append(WordRun("insert", " ".join(chunk[1])))
+    return tuple(runs)
+
+
+def texts_in(value: Any) -> set[str]:
+    """Every normalised ``text`` string inside a change value."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        if norm(value):
+            found.add(norm(value))
+    elif isinstance(value, dict):
+        if isinstance(value.get("text"), str) and norm(value["text"]):
+            found.add(norm(value["text"]))
+        for item in value.get("items") or []:
+            found |= texts_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            found |= texts_in(item)
+    return found
+
+
+def path_indexes(path: str, tree_key: str) -> tuple[int, ...] | None:
+    """Index chain of ``items`` below ``criteria.<tree_key>`` in a change path.
+
+    Accepts dotted (``criteria.initial.items.4``), bracketed
+    (``criteria.initial.items[4]``) and deepdiff (``root['criteria']['initial']...``) paths.
+    """
+    tokens = re.findall(r"[A-Za-z_]+|\d+", path)
+    for start in range(len(tokens) - 1):
+        if tokens[start] == "criteria" and tokens[start + 1] == tree_key:
+            rest = tokens[start + 2 :]
+            chain: list[int] = []
+            i = 0
+            while i + 1 < len(rest) and rest[i] == "items" and rest[i + 1].isdigit():
+                chain.append(int(rest[i + 1]))
+                i += 2
+            return tuple(chain)
+    return None
+
+
+def newest_history_row(doc: PolicyDocument) -> tuple[str, str, int | None]:
+    """(review type, summary, page) of the newest history row, by approval date."""
+    if not doc.history:
+        return "", "", None
+    rows = list(enumerate(doc.history))
+    rows.sort(key=lambda r: (r[1].um_approval_date or r[1].pt_approval_date or "", -r[0]))
+    newest = rows[-1][1]
+    return newest.review_type, newest.summary, newest.page
+
+
+# --------------------------------------------------------------------------------------
+# Building the context
+# --------------------------------------------------------------------------------------
+
+
+def revision_view(role: str, info: RevisionInfo, doc: PolicyDocument) -> RevisionView:
+    review_type = info.review_type or newest_history_row(doc)[0]
+    sha = info.sha256 or doc.source.sha256
+    pages = info.pages if info.pages is not None else doc.source.pages
+    return RevisionView(
+        role=role,
+        effective_date=info.effective_date or doc.policy.effective_date or "unknown",
+        review_type=review_type or "not stated",
+        source_name=Path(info.source_path or doc.source.path).name,
+        sha256_prefix=sha[:12],
+        pages=str(pages) if pages else "",
+    )
+
+
+def code_info(change: Change) -> CodeInfo | None:
+    new = change.new if isinstance(change.new, dict) else None
+    old = change.old if isinstance(change.old, dict) else None
+    main = new or old
+    if main is None or "code" not in main:
+        return None
+    return CodeInfo(
+        system=text_of(main.get("system")),
+        code=text_of(main.get("code")),
+        description=text_of(main.get("description")),
+        old_description=text_of(old.get("description")) if old and new else "",
+    )
+
+
+def change_view(
+    change: Change,
+    title: str,
+    claims_by_change: dict[str, list[str]],
+    undocumented_ids: set[str],
+) -> ChangeView:
+    old_text, new_text = text_of(change.old), text_of(change.new)
+    if change.words:
+        runs = runs_from_words(change.words)
+    elif change.kind == "modified" and old_text and new_text and old_text != new_text:
+        runs = word_runs(old_text, new_text)
+    else:
+        runs = ()
+    return ChangeView(
+        id=change.id,
+        anchor=anchor_for(change.id),
+        section=change.section,
+        section_title=title,
+        kind=change.kind,
+        summary=norm(change.summary) or f"{change.kind} in {title}",
+        detail=norm(change.detail),
+        old_text=old_text,
+        new_text=new_text,
+        old_label=norm(change.old_label),
+        new_label=norm(change.new_label),
+        old_page=page_text(change.old_page),
+        new_page=page_text(change.new_page),
+        runs=runs,
+        code=code_info(change) if change.section.startswith("codes") else None,
+        codes_gained=tuple(change.codes_gained),
+        codes_lost=tuple(change.codes_lost),
+        notes=tuple(norm(n) for n in change.notes),
+        claim_ids=tuple(sorted(claims_by_change.get(change.id, []))),
+        undocumented=change.id in undocumented_ids,
+    )
+
+
+def change_ref(view: ChangeView) -> ChangeRef:
+    return ChangeRef(view.id, view.anchor, view.summary, view.section_title, view.pages_text)
+
+
+STATUS_FOR_KIND = {
+    "added": "added",
+    "removed": "removed",
+    "modified": "modified",
+    "renumbered": "renumbered",
+    "moved": "moved",
+}
+
+
+def tree_view(
+    item: Node | Leaf,
+    side: Literal["old", "new"],
+    tree_key: str,
+    changes: Sequence[Change],
+    chain: tuple[int, ...] = (),
+    inherited: str = "",
+) -> TreeItemView:
+    """One criteria item with the changes that touch it marked (by path, value or text)."""
+    dumped = item.model_dump(mode="json")
+    own_text = norm(item.text)
+    matched: list[Change] = []
+    for change in changes:
+        if side == "new" and change.kind == "removed":
+            continue
+        if side == "old" and change.kind == "added":
+            continue
+        value = change.new if side == "new" else change.old
+        by_path = False
+        if side == "new" or change.kind == "removed":
+            by_path = path_indexes(change.path, tree_key) == chain
+        by_value = isinstance(value, dict) and value == dumped
+        by_text = (
+            bool(own_text)
+            and isinstance(value, str | dict)
+            and own_text == text_of(value if isinstance(value, str) else value.get("text"))
+        )
+        if by_path or by_value or by_text:
+            matched.append(change)
+    status = inherited
+    for change in matched:
+        status = STATUS_FOR_KIND[change.kind]
+        if status in ("added", "removed"):
+            break
+    child_status = status if status in ("added", "removed") else ""
+    children: tuple[TreeItemView, ...] = ()
+    op = ""
+    if isinstance(item, Node):
+        op = item.op
+        children = tuple(
+            tree_view(child, side, tree_key, changes, (*chain, i), child_status)
+            for i, child in enumerate(item.items)
+        )
+    return TreeItemView(
+        is_node=isinstance(item, Node),
+        op=op,
+        op_words=OP_WORDS.get(op, op),
+        label=norm(item.label),
+        text=own_text,
+        page=page_text(item.page),
+        status=status,
+        links=links_for(c.id for c in matched),
+        children=children,
+    )
+
+
+def criteria_tree(
+    key: str, section: str, old: PolicyDocument, new: PolicyDocument, changes: Sequence[Change]
+) -> CriteriaTreeView:
+    old_root: Node | None = getattr(old.criteria, key)
+    new_root: Node | None = getattr(new.criteria, key)
+    return CriteriaTreeView(
+        key=key,
+        title=section_title(section),
+        old=tree_view(old_root, "old", key, changes) if old_root else None,
+        new=tree_view(new_root, "new", key, changes) if new_root else None,
+    )
+
+
+def row_fields(row: Any, fields: Sequence[str]) -> tuple[str, ...]:
+    data = row if isinstance(row, dict) else row.model_dump(mode="json")
+    return tuple(norm(str(data.get(f) or "")) for f in fields)
+
+
+def pair_rows(
+    section: str, old_rows: Sequence[Any], new_rows: Sequence[Any], changes: Sequence[Change]
+) -> list[tuple[int | None, int | None]]:
+    """Align old and new table rows: same key first, then rows a change links, rest alone."""
+    fields = TABLE_FIELDS[section]
+    key_idx = [fields.index(k) for k in TABLE_KEYS[section]]
+    old_vals = [row_fields(r, fields) for r in old_rows]
+    new_vals = [row_fields(r, fields) for r in new_rows]
+    pairs: list[tuple[int | None, int | None]] = []
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+
+    def key(vals: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(vals[i].casefold() for i in key_idx)
+
+    for j, nv in enumerate(new_vals):
+        for i, ov in enumerate(old_vals):
+            if i not in used_old and key(ov) == key(nv):
+                pairs.append((i, j))
+                used_old.add(i)
+                used_new.add(j)
+                break
+    for change in changes:
+        if change.old is None or change.new is None:
+            continue
+        olds = texts_of_row_value(change.old, fields)
+        news = texts_of_row_value(change.new, fields)
+        cand_old = [i for i, ov in enumerate(old_vals) if i not in used_old and olds & set(ov)]
+        cand_new = [j for j, nv in enumerate(new_vals) if j not in used_new and news & set(nv)]
+        if len(cand_old) == 1 and len(cand_new) == 1:
+            pairs.append((cand_old[0], cand_new[0]))
+            used_old.add(cand_old[0])
+            used_new.add(cand_new[0])
+    pairs += [(i, None) for i in range(len(old_vals)) if i not in used_old]
+    pairs += [(None, j) for j in range(len(new_vals)) if j not in used_new]
+
+    def order(pair: tuple[int | None, int | None]) -> tuple[int, int]:
+        i, j = pair
+        return (j if j is not None else (i or 0), 0 if j is not None else 1)
+
+    return sorted(pairs, key=order)
+
+
+def texts_of_row_value(value: Any, fields: Sequence[str]) -> set[str]:
+    if isinstance(value, dict):
+        return {v for v in row_fields(value, fields) if v}
+    text = norm(value) if isinstance(value, str) else ""
+    return {text} if text else set()
+
+
+def dosing_table(
+    section: str, old: PolicyDocument, new: PolicyDocument, changes: Sequence[Change]
+) -> TableView:
+    attr = section.split(".", 1)[1]
+    old_rows: Sequence[Any] = getattr(old.dosing, attr)
+    new_rows: Sequence[Any] = getattr(new.dosing, attr)
+    fields = TABLE_FIELDS[section]
+    # the diff's own word runs where a change is exactly one cell; difflib otherwise
+    diff_runs = {
+        (text_of(c.old), text_of(c.new)): runs_from_words(c.words) for c in changes if c.words
+    }
+
+    def cell(o: str, n: str) -> CellView:
+        if o == n or not (o and n):
+            return CellView(o, n, o != n, ())
+        return CellView(o, n, True, diff_runs.get((o, n)) or word_runs(o, n))
+
+    rows: list[TableRowView] = []
+    for i, j in pair_rows(section, old_rows, new_rows, changes):
+        ov = row_fields(old_rows[i], fields) if i is not None else ("",) * len(fields)
+        nv = row_fields(new_rows[j], fields) if j is not None else ("",) * len(fields)
+        cells = tuple(cell(o, n) for o, n in zip(ov, nv, strict=True))
+        status = "added" if i is None else "removed" if j is None else ""
+        if not status and any(c.changed for c in cells):
+            status = "modified"
+        touched = texts_of_row_value(dict(zip(fields, ov, strict=True)), fields) | (
+            texts_of_row_value(dict(zip(fields, nv, strict=True)), fields)
+        )
+        ids = tuple(
+            c.id
+            for c in changes
+            if (texts_of_row_value(c.old, fields) | texts_of_row_value(c.new, fields)) & touched
+            and status
+        )
+        rows.append(
+            TableRowView(
+                status=status,
+                cells=cells,
+                old_page=page_text(old_rows[i].page) if i is not None else "",
+                new_page=page_text(new_rows[j].page) if j is not None else "",
+                links=links_for(ids),
+            )
+        )
+    return TableView(
+        title=section_title(section),
+        columns=tuple(f.capitalize() for f in fields),
+        rows=tuple(rows),
+    )
+
+
+def section_view(
+    key: str,
+    title: str,
+    views: Sequence[ChangeView],
+    changes: Sequence[Change],
+    old: PolicyDocument,
+    new: PolicyDocument,
+) -> SectionView:
+    kinds = [v.kind for v in views]
+    tree = None
+    head, _, rest = key.partition(".")
+    if head == "criteria" and rest in CRITERIA_TREES:
+        tree = criteria_tree(rest, key, old, new, changes)
+    table = dosing_table(key, old, new, changes) if key in TABLE_FIELDS else None
+    return SectionView(
+        key=key,
+        title=title,
+        anchor="section-" + re.sub(r"[^A-Za-z0-9_-]", "-", key),
+        added=kinds.count("added"),
+        removed=kinds.count("removed"),
+        modified=kinds.count("modified"),
+        other=len(kinds) - kinds.count("added") - kinds.count("removed") - kinds.count("modified"),
+        changes=tuple(views),
+        tree=tree,
+        table=table,
+        is_codes=head == "codes",
+    )
+
+
+def codes_text(sections: Sequence[SectionView]) -> str:
+    codes = [s for s in sections if s.is_codes]
+    counts = [
+        (sum(s.added for s in codes), "added"),
+        (sum(s.removed for s in codes), "removed"),
+        (sum(s.modified for s in codes), "modified"),
+        (sum(s.other for s in codes), "moved/renumbered"),
+    ]
+    parts = [f"{n} {word}" for n, word in counts if n]
+    return ", ".join(parts) if parts else "no"
+
+
+def build_context(
+    changeset: ChangeSet,
+    old: PolicyDocument,
+    new: PolicyDocument,
+    generated_at: datetime,
+) -> ReportContext:
+    """Everything the templates show, as typed frozen views."""
+    docs = (new, old)
+    audit = changeset.audit
+    claims_by_change: dict[str, list[str]] = {}
+    for claim in audit.claims:
+        for cid in claim.change_ids:
+            claims_by_change.setdefault(cid, []).append(claim.id)
+    undocumented_ids = {cid for f in audit.undocumented for cid in f.change_ids}
+
+    grouped: dict[str, list[Change]] = {}
+    for change in changeset.changes:
+        grouped.setdefault(change.section, []).append(change)
+    views_by_id: dict[str, ChangeView] = {}
+    sections: list[SectionView] = []
+    for key in sorted(grouped, key=section_rank):
+        title = section_title(key, docs)
+        views = [change_view(c, title, claims_by_change, undocumented_ids) for c in grouped[key]]
+        views_by_id.update((v.id, v) for v in views)
+        sections.append(section_view(key, title, views, grouped[key], old, new))
+
+    def refs(ids: Iterable[str]) -> tuple[ChangeRef, ...]:
+        return tuple(change_ref(views_by_id[i]) for i in ids if i in views_by_id)
+
+    review_type, printed_summary, history_page = newest_history_row(new)
+    history_source = f"{review_type or 'newest'} history row"
+    if history_page is not None:
+        history_source += f", new PDF p. {history_page}"
+    audit_view = AuditView(
+        history_summary=norm(audit.history_summary or printed_summary),
+        history_source=history_source,
+        claims=tuple(
+            ClaimView(
+                id=c.id,
+                text=norm(c.text),
+                sections=tuple(section_title(s, docs) for s in c.sections),
+                codes=tuple(c.codes),
+                changes=refs(c.change_ids),
+            )
+            for c in audit.claims
+        ),
+        undocumented=tuple(
+            FindingView(
+                f.section, section_title(f.section, docs), norm(f.message), refs(f.change_ids)
+            )
+            for f in audit.undocumented
+        ),
+        unsupported=tuple(
+            UnsupportedView(u.claim_id, norm(u.claim), norm(u.message))
+            for u in audit.unsupported_claims
+        ),
+        undocumented_changes=len(undocumented_ids) or len(audit.undocumented),
+    )
+    verdict = VerdictView(
+        criteria_changed=any(s.key.startswith("criteria") for s in sections),
+        codes_text=codes_text(sections),
+        undocumented=audit_view.undocumented_changes,
+        unsupported=len(audit_view.unsupported),
+    )
+    fmt_views = tuple(
+        change_view(c, section_title(c.section, docs), {}, set())
+        for c in sorted(changeset.format_changes, key=lambda c: section_rank(c.section))
+    )
+    return ReportContext(
+        policy_number=changeset.to.policy or new.policy.number or old.policy.number or "unknown",
+        policy_name=norm(changeset.to.name or new.policy.name or old.policy.name),
+        old=revision_view("Old", changeset.from_, old),
+        new=revision_view("New", changeset.to, new),
+        generated_at=generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        tool_version=__version__,
+        verdict=verdict,
+        sections=tuple(sections),
+        audit=audit_view,
+        format_changes=fmt_views,
+        code_findings=tuple(
+            CodeFindingView(
+                side=f.side,
+                system=f.system,
+                code=f.code,
+                page=page_text(f.page),
+                problem=f.problem.replace("_", " "),
+                message=norm(f.message),
+            )
+            for f in getattr(changeset, "code_findings", [])
+        ),
+        change_count=len(changeset.changes),
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Jinja environment and filters
+# --------------------------------------------------------------------------------------
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]<|~&])")
+_MD_LINE_START = re.compile(r"^([#+\-=>])|^(\d+)([.)])")
+
+
+def md_escape(value: Any) -> str:
+    """Markdown-safe inline text: one line, Markdown/HTML-significant characters escaped."""
+    text = norm(str(value)) if value is not None else ""
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(
+        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
+    )
+
+
+ENV = Environment(
+    loader=PackageLoader("policy_tools", "templates"),
+    undefined=StrictUndefined,
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+ENV.filters["md"] = md_escape
+
+
+def template(fmt: str) -> Template:
+    return ENV.get_template(f"report.{fmt}")
+
+
+def default_generated_at() -> datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else the current time."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def render(
+    changeset: ChangeSet,
+    old: PolicyDocument,
+    new: PolicyDocument,
+    fmt: str,
+    *,
+    generated_at: datetime | None = None,
+) -> str:
+    """Render the change report of ``old`` -> ``new`` as ``html``, ``md`` or ``json``."""
+    if fmt == "json":
+        return dumps(changeset.model_dump(mode="json", by_alias=True))
+    if fmt not in FORMATS:
+        raise PolicyToolsError(f"unknown report format {fmt!r} (expected html, md or json)")
+    context = build_context(changeset, old, new, generated_at or default_generated_at())
+    return template(fmt).render(report=context)
+
+
+def _diff(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
+    try:
+        from .diff import diff_documents
+    except ImportError as err:  # the diff module is another component; say so in one line
+        raise PolicyToolsError(f"change reports need the diff module: {err}") from err
+    changeset: ChangeSet = diff_documents(old, new)
+    return changeset
+
+
+def report_view(
+    old_ref: str,
+    new_ref: str,
+    *,
+    store_dir: Path | None,
+    fmt: str,
+    generated_at: datetime | None = None,
+) -> str:
+    """The ``report`` command: load both revisions, diff them, render."""
+    from .store import load_revision
+
+    old = load_revision(old_ref, store_dir)
+    new = load_revision(new_ref, store_dir)
+    return render(_diff(old, new), old, new, fmt, generated_at=generated_at)
+
+
+def report_paths(old: PolicyDocument, new: PolicyDocument, reports_dir: Path) -> list[Path]:
+    """``<reports_dir>/<policy>/<from>_to_<to>.<fmt>``, keyed exactly like the version store."""
+    from .store import storage_key
+
+    policy, new_date, _ = storage_key(new, Path(new.source.path))
+    _, old_date, _ = storage_key(old, Path(old.source.path))
+    return [Path(reports_dir) / policy / f"{old_date}_to_{new_date}.{fmt}" for fmt in FORMATS]
+
+
+def write_reports(
+    old: PolicyDocument,
+    new: PolicyDocument,
+    reports_dir: Path,
+    *,
+    generated_at: datetime | None = None,
+) -> list[Path]:
+    """Write ``reports/<policy>/<from>_to_<to>.{html,md,json}`` atomically; return the paths."""
+    paths = report_paths(old, new, reports_dir)
+    changeset = _diff(old, new)
+    when = generated_at or default_generated_at()
+    texts = [render(changeset, old, new, fmt, generated_at=when) for fmt in FORMATS]
+    for path, text in zip(paths, texts, strict=True):
+        atomic_write_text(path, text)
+    return paths
