@@ -252,8 +252,9 @@ def test_unclosed_tags_are_recovered(tmp_path: Path) -> None:
         ("paragraph", "Requests may be approved if:", None, None),
         ("list_item", "one", "i.", "AND"),
         ("list_item", "two", "ii.", None),
-        ("table", "C33 Trachea", None, None),
+        ("table", "", None, None),
     ]
+    assert raw.blocks[-1].rows == [["C33", "Trachea"]]
     assert extract_file(p).source.format == "html"
 
 
@@ -332,3 +333,55 @@ def test_any_input_gives_a_document_or_an_input_error(content: bytes | str) -> N
             return
         assert raw.pages >= 1
         assert all(b.page >= 1 and (b.text or b.rows) for b in raw.blocks)
+
+
+# ------------------------------------------------------------ <header> elements
+
+
+def _page(tmp_path: Path, body: str) -> RawDocument:
+    return read_html(_write(tmp_path, "h.html", f"<html><body>{body}</body></html>".encode()))
+
+
+def test_header_label_cells_are_joined_to_their_values(tmp_path: Path) -> None:
+    over = _page(
+        tmp_path,
+        "<header><table><tr><th>Policy Name</th><th>Policy Number</th><th>Effective Date</th></tr>"
+        "<tr><td>Drug (Brand)</td><td>MP-1</td><td>6/1/2026</td></tr></table></header>"
+        "<p>Body text.</p>",
+    )
+    assert [h.text for h in over.headers] == [
+        "Policy Name: Drug (Brand) Policy Number: MP-1 Effective Date: 6/1/2026"
+    ]
+    beside = _page(
+        tmp_path,
+        "<header><table><tr><td>Policy Number:</td><td>MP-2</td></tr>"
+        "<tr><td>Effective Date</td><td>7/1/2026</td></tr></table></header><p>Body.</p>",
+    )
+    assert [h.text for h in beside.headers] == ["Policy Number: MP-2 Effective Date: 7/1/2026"]
+
+
+def test_header_elements_count_pages_only_when_they_repeat(tmp_path: Path) -> None:
+    site = _page(
+        tmp_path,
+        "<header><p>Example Health Plan</p></header><article><header><h1>Drug X Policy</h1>"
+        "<p>Policy Number: MP-9</p></header><p>Body.</p></article>",
+    )
+    assert site.pages == 1
+    assert [(h.page, h.text) for h in site.headers] == [
+        (1, "Example Health Plan"),
+        (1, "Drug X Policy Policy Number: MP-9"),
+    ]
+    assert [(b.text, b.page) for b in site.blocks] == [("Body.", 1)]
+    paged = _page(
+        tmp_path,
+        "".join(
+            f"<header><p>Policy Name: Drug {s} Policy Number: MP-9</p></header><p>Page {n}.</p>"
+            for n, s in enumerate(["Xa", "Xb", "Xa"], start=1)
+        ),
+    )
+    assert paged.pages == 3
+    assert [(b.text, b.page) for b in paged.blocks] == [
+        ("Page 1.", 1),
+        ("Page 2.", 2),
+        ("Page 3.", 3),
+    ]

@@ -300,7 +300,8 @@ def test_markdown_without_page_headers_is_one_page(tmp_path: Path) -> None:
             "- [x] Done item\n",
         )
     )
-    assert raw.pages == 1 and raw.headers == [] and raw.title is None
+    assert raw.pages == 1 and raw.headers == []
+    assert raw.title == "Coverage Criteria"  # no page header: the first # heading
     got = [(b.kind, b.text, b.label, b.level, b.connector, b.bold) for b in raw.blocks]
     assert got[:5] == [
         ("heading", "Coverage Criteria", None, 0, None, True),

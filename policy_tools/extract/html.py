@@ -32,6 +32,7 @@ from rapidfuzz import fuzz
 
 from ..errors import InputError
 from ..models import SourceFormat
+from .assemble import HEADER_LABELS
 from .blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
 from .text import CONNECTOR_LINE, normalize_space, split_label, strip_trailing_connector
 
@@ -77,6 +78,7 @@ _SMALL_WORDS = frozenset(
 _COLON_HEADING_WORDS = 8
 _HEADER_SIMILARITY = 85.0
 _HEADER_MAX_ROWS = 3
+_HEADER_LABELS = frozenset(label.lower() for label in HEADER_LABELS)
 
 
 @dataclass
@@ -279,8 +281,7 @@ class _Walker:
     def _table(self, table: etree._Element) -> None:
         rows = _table_rows(table, self)
         if rows:
-            text = " ".join(" ".join(c for c in row if c) for row in rows)
-            self._emit(RawBlock(kind="table", text=text, page=1, rows=rows))
+            self._emit(RawBlock(kind="table", text="", page=1, rows=rows))
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -443,12 +444,33 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _table_text(block: RawBlock) -> str:
+    return " ".join(c for row in block.rows or [] for c in row if c)
+
+
+def _is_label(cell: str) -> bool:
+    return cell.rstrip(": ").lower() in _HEADER_LABELS
+
+
+def _labelled(label: str, value: str) -> str:
+    return f"{label} {value}" if label.endswith(":") else f"{label}: {value}"
+
+
+def _header_cells(rows: list[list[str]]) -> list[str]:
+    """Cells of a header table; label cells without ':' are joined to their values."""
+    if len(rows) == 2 and sum(_is_label(c) for c in rows[0]) >= 2:  # labels over values
+        return [_labelled(k, v) if _is_label(k) else f"{k} {v}" for k, v in zip(*rows, strict=True)]
+    if all(len(r) == 2 for r in rows) and sum(_is_label(r[0]) for r in rows) >= 2:
+        return [_labelled(k, v) if _is_label(k) else f"{k} {v}" for k, v in rows]
+    return [c for row in rows for c in row]
+
+
 def _header_text(blocks: list[RawBlock]) -> tuple[str, str | None]:
     """(row cells joined by spaces, title line) of one page header's blocks."""
-    tables = [b for b in blocks if b.kind == "table" and b.rows]
+    tables = [b.rows for b in blocks if b.kind == "table" and b.rows]
     lines = [b.text for b in blocks if b.kind != "table" and b.text]
     if tables:
-        cells = [c for t in tables for row in t.rows or [] for c in row if c]
+        cells = [c for rows in tables for c in _header_cells(rows)]
         return _clean(" ".join(cells)), (lines[0] if lines else None)
     return _clean(" ".join(lines)), None
 
@@ -462,9 +484,9 @@ def _repeated_header_tables(blocks: list[_Pending]) -> list[int]:
     ]
     clusters: list[list[int]] = []
     for i in candidates:
+        text = _table_text(blocks[i].block)
         for cluster in clusters:
-            ref = blocks[cluster[0]].block.text
-            if fuzz.ratio(ref, blocks[i].block.text) >= _HEADER_SIMILARITY:
+            if fuzz.ratio(_table_text(blocks[cluster[0]].block), text) >= _HEADER_SIMILARITY:
                 cluster.append(i)
                 break
         else:
@@ -475,17 +497,30 @@ def _repeated_header_tables(blocks: list[_Pending]) -> list[int]:
     return max(repeated, key=lambda c: (len(c), -c[0]))
 
 
-def _group_headers(blocks: list[_Pending], walker: _Walker) -> list[tuple[int, list[int]]]:
-    """(position in the body, block indices) of every page header, in document order."""
+def _header_elements(blocks: list[_Pending]) -> tuple[list[tuple[int, list[int]]], bool]:
+    """Page headers from <header> elements; they count pages only when they repeat."""
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(blocks):
+        if p.header_group is not None:
+            groups.setdefault(p.header_group, []).append(i)
+    out = [(idx[0], idx) for _, idx in sorted(groups.items())]
+    texts = [_header_text([blocks[i].block for i in idx])[0] for _, idx in out]
+    paged = len(texts) >= 2 and all(
+        fuzz.ratio(texts[0], t) >= _HEADER_SIMILARITY for t in texts[1:]
+    )
+    return out, paged
+
+
+def _group_headers(
+    blocks: list[_Pending], walker: _Walker
+) -> tuple[list[tuple[int, list[int]]], bool]:
+    """(position in the body, block indices) of every page header, in document order,
+    and whether each header starts a new page."""
     if walker.header_count:
-        groups: dict[int, list[int]] = {}
-        for i, p in enumerate(blocks):
-            if p.header_group is not None:
-                groups.setdefault(p.header_group, []).append(i)
-        return [(idx[0], idx) for _, idx in sorted(groups.items())]
+        return _header_elements(blocks)
     tables = _repeated_header_tables(blocks)
     if not tables:
-        return []
+        return [], False
     # the title line printed just above each repeated header table
     before = [blocks[i - 1].block for i in tables if i > 0 and blocks[i - 1].block.kind != "table"]
     common = Counter(b.text for b in before).most_common(1)
@@ -497,7 +532,7 @@ def _group_headers(blocks: list[_Pending], walker: _Walker) -> list[tuple[int, l
             out.append((i - 1, [i - 1, i]))
         else:
             out.append((i, [i]))
-    return out
+    return out, True
 
 
 def _title_case(text: str) -> bool:
@@ -581,7 +616,7 @@ def html_to_raw(root: etree._Element, fmt: SourceFormat, title: str | None = Non
     walker = _Walker()
     walker.walk(body if body is not None else root)
     pending = walker.blocks
-    groups = _group_headers(pending, walker)
+    groups, paged = _group_headers(pending, walker)
     drop = {i for _, idx in groups for i in idx}
     headers: list[PageHeader] = []
     body_blocks: list[RawBlock] = []
@@ -595,9 +630,10 @@ def html_to_raw(root: etree._Element, fmt: SourceFormat, title: str | None = Non
                 body_blocks.append(pending[i].block)
         text, header_title = _header_text([pending[i].block for i in idx])
         title = title if title is not None else header_title
-        page = number
+        if paged:
+            page = number
+            breaks.add(len(body_blocks))
         headers.append(PageHeader(page=page, text=text))
-        breaks.add(len(body_blocks))
         cursor = max(idx) + 1
     for i in range(cursor, len(pending)):
         if i not in drop:
@@ -605,9 +641,15 @@ def html_to_raw(root: etree._Element, fmt: SourceFormat, title: str | None = Non
             body_blocks.append(pending[i].block)
     _continue_lists(body_blocks, breaks)
     body_blocks = _finish(body_blocks)
+    for block in body_blocks:
+        if block.rows is not None:
+            block.row_pages = [block.page] * len(block.rows)
+    if title is None:
+        h1 = root.find(".//h1")
+        title = _clean(h1.text_content()) or None if h1 is not None else None
     return RawDocument(
         format=fmt,
-        pages=max(1, len(headers)),
+        pages=len(headers) if paged else 1,
         title=title,
         headers=headers,
         blocks=body_blocks,
