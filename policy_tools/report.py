@@ -357,7 +357,9 @@ def text_of(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return norm(value)
+        # keep the line structure of multi-line values (a criteria outline), tidy each line
+        lines = [(len(ln) - len(ln.lstrip())) * " " + norm(ln) for ln in value.splitlines()]
+        return "\n".join(ln for ln in lines if ln.strip())
     if isinstance(value, bool | int | float):
         return str(value)
     if isinstance(value, list | tuple):
@@ -687,6 +689,15 @@ def pair_rows(
     return sorted(pairs, key=order)
 
 
+def row_of_change(change: Change, attr: str) -> tuple[int, str] | None:
+    """(row index, side) a table change points at: its path names the new row, or the old
+    row for a removal."""
+    found = re.search(rf"{attr}\W*(\d+)", change.path)
+    if found is None:
+        return None
+    return int(found.group(1)), "old" if change.kind == "removed" else "new"
+
+
 def texts_of_row_value(value: Any, fields: Sequence[str]) -> set[str]:
     if isinstance(value, dict):
         return {v for v in row_fields(value, fields) if v}
@@ -719,15 +730,7 @@ def dosing_table(
         status = "added" if i is None else "removed" if j is None else ""
         if not status and any(c.changed for c in cells):
             status = "modified"
-        touched = texts_of_row_value(dict(zip(fields, ov, strict=True)), fields) | (
-            texts_of_row_value(dict(zip(fields, nv, strict=True)), fields)
-        )
-        ids = tuple(
-            c.id
-            for c in changes
-            if (texts_of_row_value(c.old, fields) | texts_of_row_value(c.new, fields)) & touched
-            and status
-        )
+        ids = tuple(c.id for c in changes if row_of_change(c, attr) in ((i, "old"), (j, "new")))
         rows.append(
             TableRowView(
                 status=status,
@@ -771,6 +774,16 @@ def section_view(
         table=table,
         is_codes=head == "codes",
     )
+
+
+def claim_sections(
+    patterns: Sequence[str], supported: Sequence[ChangeRef], docs: Sequence[PolicyDocument]
+) -> tuple[str, ...]:
+    """Where a claim points: the sections of its supporting changes, else its patterns."""
+    if supported:
+        return tuple(dict.fromkeys(r.section_title for r in supported))
+    titles = (section_title(p.replace("*", "").strip("._"), docs) for p in patterns)
+    return tuple(dict.fromkeys(titles))
 
 
 def codes_text(sections: Sequence[SectionView]) -> str:
@@ -825,7 +838,7 @@ def build_context(
             ClaimView(
                 id=c.id,
                 text=norm(c.text),
-                sections=tuple(section_title(s, docs) for s in c.sections),
+                sections=claim_sections(c.sections, refs(c.change_ids), docs),
                 codes=tuple(c.codes),
                 changes=refs(c.change_ids),
             )
