@@ -134,7 +134,7 @@ def test_table_rowspan_filled_down_and_colspan_repeated(page: RawDocument) -> No
     monitor = "Monitor for cytokine release syndrome for 24 hours after the Cycle 1 Day 15 dose."
     assert dosing.rows == [
         ["Dosing schedule", "Day", "Dose of EPKINLY", "Recommended Monitoring"],
-        ["Cycle 1", "Day 1", "0.16 mg", monitor],
+        ["Cycle 1", "Day 1 ^a", "0.16 mg", monitor],  # <sup>a</sup>: a footnote mark
         ["Cycle 1", "Day 8", "0.8 mg", monitor],
         ["Cycle 1", "Day 15 and 22", "48 mg", "Hospitalize for 24 hours after the Day 15 dose."],
         [

@@ -78,6 +78,7 @@ _SMALL_WORDS = frozenset(
 _COLON_HEADING_WORDS = 8
 _HEADER_SIMILARITY = 85.0
 _HEADER_MAX_ROWS = 3
+_FOOTNOTE_MARK = re.compile(r"^\s*[A-Za-z0-9*†‡]\s*$")
 _HEADER_LABELS = frozenset(label.lower() for label in HEADER_LABELS)
 
 
@@ -118,6 +119,9 @@ class _Walker:
             return [_Seg(" ", bold)]
         if tag == "img":
             return [_Seg(el.get("alt") or "", bold)]
+        if tag == "sup" and _FOOTNOTE_MARK.match(el.text_content()):
+            # a footnote mark, written "^a" as the PDF reader and converters write it
+            return [_Seg(f" ^{el.text_content().strip()}", bold)]
         if tag in _BLOCK_TAGS:
             segs.append(_Seg(" ", bold))
         if el.text:
