@@ -38,34 +38,56 @@ FORMAT = "format"
 CLAIM_ALIASES: list[tuple[re.Pattern[str], list[str]]] = [
     (re.compile(p, re.IGNORECASE), secs)
     for p, secs in [
-        (r"\bbackground|boxed warning|safety warning|adverse reaction|warnings and precaution"
-         r"|\bdescription\b|\boverview\b",
-         ["sections.*background*", "sections.*description*", "sections.*overview*"]),
-        (r"FDA approv|approved indication|\bindications?\b|\blabel(?:ed|ing)?\b",
-         ["sections.*indication*", "sections.*approved*"]),
-        (r"compendi|other uses|off-label|NCCN",
-         ["sections.*compendi*", "sections.*other_use*", "sections.*uses*"]),
-        (r"\binitial (?:approval |authorization |coverage )?criteria|initial approval"
-         r"|coverage criteria|medical necessity criteria|approval criteria",
-         ["criteria.initial", "sections.initial_criteria*", "sections.coverage_criteria*"]),
-        (r"continuation|renewal|re-?authori[sz]ation criteria|continued therapy",
-         ["criteria.continuation", "sections.continuation_criteria*"]),
-        (r"not covered|investigational|experimental|not medically necessary|exclusion"
-         r"|limitations? of coverage",
-         ["criteria.not_covered", "sections.not_covered*"]),
-        (r"authori[sz]ation duration|approval duration|duration of (?:approval|authori[sz]ation)"
-         r"|authori[sz]ation period|length of authori[sz]ation",
-         ["criteria.authorization"]),
-        (r"\bdos(?:e|es|ing|age)\b|premedication|pre-medication|concomitant|hydration|infusion"
-         r"|monitoring|administration (?:section|instructions)|quantity limit",
-         ["dosing.*", "sections.*dos*", "sections.*limit*", "sections.*administration*",
-          "sections.*quantity*"]),
-        (r"\bcod(?:e|es|ing)\b|\bICD|HCPCS|\bCPT\b",
-         ["codes", "sections.*cod*"]),
+        (
+            r"\bbackground|boxed warning|safety warning|adverse reaction|warnings and precaution"
+            r"|\bdescription\b|\boverview\b",
+            ["sections.*background*", "sections.*description*", "sections.*overview*"],
+        ),
+        (
+            r"FDA approv|approved indication|\bindications?\b|\blabel(?:ed|ing)?\b",
+            ["sections.*indication*", "sections.*approved*"],
+        ),
+        (
+            r"compendi|other uses|off-label|NCCN",
+            ["sections.*compendi*", "sections.*other_use*", "sections.*uses*"],
+        ),
+        (
+            r"\binitial (?:approval |authorization |coverage )?criteria|initial approval"
+            r"|coverage criteria|medical necessity criteria|approval criteria",
+            ["criteria.initial", "sections.initial_criteria*", "sections.coverage_criteria*"],
+        ),
+        (
+            r"continuation|renewal|re-?authori[sz]ation criteria|continued therapy",
+            ["criteria.continuation", "sections.continuation_criteria*"],
+        ),
+        (
+            r"not covered|investigational|experimental|not medically necessary|exclusion"
+            r"|limitations? of coverage",
+            ["criteria.not_covered", "sections.not_covered*"],
+        ),
+        (
+            r"authori[sz]ation duration|approval duration|duration of (?:approval|authori[sz]ation)"
+            r"|authori[sz]ation period|length of authori[sz]ation",
+            ["criteria.authorization"],
+        ),
+        (
+            r"\bdos(?:e|es|ing|age)\b|premedication|pre-medication|concomitant|hydration|infusion"
+            r"|monitoring|administration (?:section|instructions)|quantity limit",
+            [
+                "dosing.*",
+                "sections.*dos*",
+                "sections.*limit*",
+                "sections.*administration*",
+                "sections.*quantity*",
+            ],
+        ),
+        (r"\bcod(?:e|es|ing)\b|\bICD|HCPCS|\bCPT\b", ["codes", "sections.*cod*"]),
         (r"\breferences?\b|citation|bibliograph", ["references", "sections.*reference*"]),
         (r"\bdefinitions?\b|\bterms?\b", ["definitions", "sections.*definition*"]),
-        (r"\bformat(?:ting)?\b|template|administrative|layout|editorial|typograph|grammar",
-         [FORMAT]),
+        (
+            r"\bformat(?:ting)?\b|template|administrative|layout|editorial|typograph|grammar",
+            [FORMAT],
+        ),
         (r"policy history|history table", ["history"]),
     ]
 ]
@@ -129,8 +151,12 @@ def newest_new_row(old: PolicyDocument, new: PolicyDocument) -> HistoryEntry | N
     from .diff import compare_key
 
     def key(h: HistoryEntry) -> tuple[str, str | None, str | None, str]:
-        return (compare_key(h.review_type), h.pt_approval_date, h.um_approval_date,
-                compare_key(h.summary))
+        return (
+            compare_key(h.review_type),
+            h.pt_approval_date,
+            h.um_approval_date,
+            compare_key(h.summary),
+        )
 
     seen = {key(h) for h in old.history}
     fresh = [(k, h) for k, h in enumerate(new.history) if key(h) not in seen]
@@ -177,10 +203,14 @@ def audit_documents(
             ids = [ch.id for ch in content]
             claims.append(Claim(id=cid, text=text, kind="no_change", change_ids=ids))
             if ids:
-                unsupported.append(UnsupportedClaim(
-                    claim_id=cid, claim=text,
-                    message=f"says nothing changed, but {len(ids)} content change(s) were found "
-                    f"({', '.join(ids[:8])}{'...' if len(ids) > 8 else ''})"))
+                unsupported.append(
+                    UnsupportedClaim(
+                        claim_id=cid,
+                        claim=text,
+                        message=f"says nothing changed, but {len(ids)} content change(s) "
+                        f"were found ({', '.join(ids[:8])}{'...' if len(ids) > 8 else ''})",
+                    )
+                )
             continue
         is_format = sections == [FORMAT]
         content_secs = [s for s in sections if s != FORMAT]
@@ -193,38 +223,69 @@ def audit_documents(
             removing = bool(REMOVE_VERB.search(text))
             want = "removed" if removing else "added"
             for code in codes:
-                hits = [ch.id for ch in changes if ch.section == "codes"
-                        and _names_code(ch, code, want)]
+                hits = [
+                    ch.id for ch in changes if ch.section == "codes" and _names_code(ch, code, want)
+                ]
                 if not hits:
                     problems.append(f"{code} is not among the {want} codes")
                 ids.extend(h for h in hits if h not in ids)
-        claims.append(Claim(id=cid, text=text, kind="format" if is_format else "content",
-                            sections=sections, codes=codes, change_ids=ids))
+        claims.append(
+            Claim(
+                id=cid,
+                text=text,
+                kind="format" if is_format else "content",
+                sections=sections,
+                codes=codes,
+                change_ids=ids,
+            )
+        )
         if problems:
-            unsupported.append(UnsupportedClaim(claim_id=cid, claim=text,
-                                                message="; ".join(problems)))
+            unsupported.append(
+                UnsupportedClaim(claim_id=cid, claim=text, message="; ".join(problems))
+            )
         elif is_format:
             if not has_format:
-                unsupported.append(UnsupportedClaim(
-                    claim_id=cid, claim=text,
-                    message="claims a format/template change, but no layout difference "
-                    "(template title, section titles, header spellings) was found"))
+                unsupported.append(
+                    UnsupportedClaim(
+                        claim_id=cid,
+                        claim=text,
+                        message="claims a format/template change, but no layout difference "
+                        "(template title, section titles, header spellings) was found",
+                    )
+                )
         elif not sections:
-            unsupported.append(UnsupportedClaim(
-                claim_id=cid, claim=text,
-                message="names no policy section the audit recognises; check it by hand"))
+            unsupported.append(
+                UnsupportedClaim(
+                    claim_id=cid,
+                    claim=text,
+                    message="names no policy section the audit recognises; check it by hand",
+                )
+            )
         elif not ids:
-            unsupported.append(UnsupportedClaim(
-                claim_id=cid, claim=text,
-                message=f"no change found in {', '.join(content_secs)}"))
+            unsupported.append(
+                UnsupportedClaim(
+                    claim_id=cid,
+                    claim=text,
+                    message=f"no change found in {', '.join(content_secs)}",
+                )
+            )
     mentioned = [s for c in claims for s in c.sections if s != FORMAT]
     any_format = any(FORMAT in c.sections for c in claims)
     undocumented = _undocumented(
-        [ch for ch in content
-         if not _covers(mentioned, ch.section) and not (any_format and _template_field(ch))],
-        claims, none=False)
-    return Audit(history_summary=row.summary, claims=claims, undocumented=undocumented,
-                 unsupported_claims=unsupported)
+        [
+            ch
+            for ch in content
+            if not _covers(mentioned, ch.section) and not (any_format and _template_field(ch))
+        ],
+        claims,
+        none=False,
+    )
+    return Audit(
+        history_summary=row.summary,
+        claims=claims,
+        undocumented=undocumented,
+        unsupported_claims=unsupported,
+    )
 
 
 def _names_code(ch: Change, code: str, want: str) -> bool:
@@ -245,13 +306,14 @@ def _format_differs(old: PolicyDocument, new: PolicyDocument) -> bool:
     if set(old.policy.name_variants) != set(new.policy.name_variants):
         return True
     titles_o = {s.key: clean_text(s.title) for s in old.sections}
-    return any(titles_o.get(s.key, clean_text(s.title)) != clean_text(s.title)
-               for s in new.sections)
+    return any(
+        titles_o.get(s.key, clean_text(s.title)) != clean_text(s.title) for s in new.sections
+    )
 
 
-def _undocumented(changes: list[Change], claims: list[Claim], *, none: bool) -> list[
-    UndocumentedFinding
-]:
+def _undocumented(
+    changes: list[Change], claims: list[Claim], *, none: bool
+) -> list[UndocumentedFinding]:
     by_section: dict[str, list[Change]] = defaultdict(list)
     for ch in changes:
         by_section[ch.section].append(ch)
@@ -259,13 +321,18 @@ def _undocumented(changes: list[Change], claims: list[Claim], *, none: bool) -> 
     for section, items in by_section.items():
         first = "; ".join(ch.summary for ch in items[:3])
         more = f" (+{len(items) - 3} more)" if len(items) > 3 else ""
-        why = ("no new policy-history row describes this revision" if none
-               else "no claim of the summary mentions this section")
-        out.append(UndocumentedFinding(
-            section=section,
-            message=f"{len(items)} change(s), {why}: {first}{more}",
-            change_ids=[ch.id for ch in items],
-        ))
+        why = (
+            "no new policy-history row describes this revision"
+            if none
+            else "no claim of the summary mentions this section"
+        )
+        out.append(
+            UndocumentedFinding(
+                section=section,
+                message=f"{len(items)} change(s), {why}: {first}{more}",
+                change_ids=[ch.id for ch in items],
+            )
+        )
     return out
 
 
@@ -275,8 +342,10 @@ def render_audit(cs: object) -> str:
 
     assert isinstance(cs, ChangeSet)
     f, t = cs.from_, cs.to
-    head = (f"policy-tools audit: {f.policy or '?'} {f.effective_date or '?'} -> "
-            f"{t.policy or '?'} {t.effective_date or '?'}")
+    head = (
+        f"policy-tools audit: {f.policy or '?'} {f.effective_date or '?'} -> "
+        f"{t.policy or '?'} {t.effective_date or '?'}"
+    )
     return "\n".join([head, *render_audit_lines(cs)]) + "\n"
 
 
@@ -292,8 +361,9 @@ def audit_view(
     a = cs.audit
     code = 1 if a.undocumented or a.unsupported_claims else 0
     if fmt == "json":
-        data = cs.model_dump(mode="json", by_alias=True, include={"from_", "to", "audit",
-                                                                  "schema_version"})
+        data = cs.model_dump(
+            mode="json", by_alias=True, include={"from_", "to", "audit", "schema_version"}
+        )
         return dumps(data), code
     return render_audit(cs), code
 

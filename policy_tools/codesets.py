@@ -106,9 +106,9 @@ def expand(system: str, code: str) -> tuple[str, ...] | None:
     first, sep, last = norm.partition("-")
     pattern = HCPCS_RE if system == "HCPCS" else CPT_RE
     if sep:
-        if not (pattern.match(first) and pattern.match(last)) or (first[0] != last[0] and (
-            system == "HCPCS"
-        )):
+        if not (pattern.match(first) and pattern.match(last)) or (
+            first[0] != last[0] and (system == "HCPCS")
+        ):
             return None
         if first[:-4] == last[:-4] and first[-4:].isdigit() and last[-4:].isdigit():
             lo, hi = int(first[-4:]), int(last[-4:])
@@ -145,9 +145,7 @@ def check_code(system: str, code: str) -> CodeCheck:
     return CodeCheck(system, code, True, billable, None)
 
 
-def covering_codes(
-    system: str, code: str, others: Sequence[tuple[str, str]]
-) -> list[str]:
+def covering_codes(system: str, code: str, others: Sequence[tuple[str, str]]) -> list[str]:
     """Printed codes among ``others`` ((system, code) pairs) whose expansion covers ``code``."""
     mine = set(check_code(system, code).billable)
     if not mine:

@@ -139,8 +139,8 @@ def compare_key(text: str | None) -> str:
     """What two texts must share to be 'the same': case, spacing, end punctuation aside."""
     t = clean_text(text).casefold()
     t = re.sub(r"[\s;,.:]+$", "", t)
-    t = re.sub(r"\s+(and|or)$", "", t)  # a connector the extractor left behind
-    return t
+    t = re.sub(r"[\s;,]+(and|or)$", "", t)  # a connector the extractor left behind
+    return re.sub(r"[\s;,.:]+$", "", t)
 
 
 def similarity(a: str | None, b: str | None) -> float:
@@ -294,22 +294,47 @@ def _text_change(
     """One added / removed / modified / renumbered text item."""
     labels = dict(old_label=old_label, new_label=new_label, old_page=old_page, new_page=new_page)
     if old is None:
-        out.add(section, "added", path, f"Added {what}: {_short(new)}", new=new, detail=detail,
-                **labels)
+        out.add(
+            section, "added", path, f"Added {what}: {_short(new)}", new=new, detail=detail, **labels
+        )
     elif new is None:
-        out.add(section, "removed", path, f"Removed {what}: {_short(old)}", old=old,
-                detail=detail, **labels)
+        out.add(
+            section,
+            "removed",
+            path,
+            f"Removed {what}: {_short(old)}",
+            old=old,
+            detail=detail,
+            **labels,
+        )
     elif compare_key(old) == compare_key(new):
         if (old_label or "") != (new_label or ""):
-            out.add(section, "renumbered", path,
-                    f"Renumbered {what} {old_label or '(none)'} -> {new_label or '(none)'}: "
-                    f"{_short(new, 60)}", old=old, new=new, detail=detail, **labels)
+            out.add(
+                section,
+                "renumbered",
+                path,
+                f"Renumbered {what} {old_label or '(none)'} -> {new_label or '(none)'}: "
+                f"{_short(new, 60)}",
+                old=old,
+                new=new,
+                detail=detail,
+                **labels,
+            )
     else:
         relabel = ""
         if (old_label or "") != (new_label or ""):
             relabel = f" (renumbered {old_label or '(none)'} -> {new_label or '(none)'})"
-        out.add(section, "modified", path, f"Modified {what}{relabel}: {_short(new, 70)}",
-                old=old, new=new, words=word_diff(old, new), detail=detail, **labels)
+        out.add(
+            section,
+            "modified",
+            path,
+            f"Modified {what}{relabel}: {_short(new, 70)}",
+            old=old,
+            new=new,
+            words=word_diff(old, new),
+            detail=detail,
+            **labels,
+        )
 
 
 # --- policy metadata ----------------------------------------------------------------------
@@ -353,8 +378,7 @@ def _raw_meta(doc: PolicyDocument, name: str) -> Any:
 
 
 def _diff_policy(old: PolicyDocument, new: PolicyDocument, out: _Collector) -> None:
-    res = _deep({"policy": _meta_content(old)}, {"policy": _meta_content(new)},
-                ignore_order=True)
+    res = _deep({"policy": _meta_content(old)}, {"policy": _meta_content(new)}, ignore_order=True)
     fields: list[str] = []
     for _, rest, t1, t2 in res["changed"]:
         if not rest:
@@ -374,27 +398,49 @@ def _diff_policy(old: PolicyDocument, new: PolicyDocument, out: _Collector) -> N
             fields.append(name)
     for name in fields:
         o, n = _raw_meta(old, name), _raw_meta(new, name)
-        kind: ChangeKind = "added" if o in (None, [], "") else (
-            "removed" if n in (None, [], "") else "modified")
+        kind: ChangeKind = (
+            "added" if o in (None, [], "") else ("removed" if n in (None, [], "") else "modified")
+        )
         label = _META_LABELS.get(name, name)
-        out.add("policy", kind, f"policy.{name}", f"{label}: {_fmt_value(o)} -> {_fmt_value(n)}",
-                old=o, new=n, detail="date" if name in _DATE_FIELDS else None)
+        out.add(
+            "policy",
+            kind,
+            f"policy.{name}",
+            f"{label}: {_fmt_value(o)} -> {_fmt_value(n)}",
+            old=o,
+            new=n,
+            detail="date" if name in _DATE_FIELDS else None,
+        )
     # layout-only: the name as headers print it, its spellings, the template title
     po, pn = old.policy, new.policy
     if clean_text(po.name) != clean_text(pn.name):
-        out.fmt("format.policy", "policy.name",
-                f"Policy name as printed: {po.name} -> {pn.name}", old=po.name, new=pn.name,
-                words=word_diff(po.name, pn.name))
+        out.fmt(
+            "format.policy",
+            "policy.name",
+            f"Policy name as printed: {po.name} -> {pn.name}",
+            old=po.name,
+            new=pn.name,
+            words=word_diff(po.name, pn.name),
+        )
     ov, nv = set(po.name_variants), set(pn.name_variants)
     if ov != nv:
         gained, lost = sorted(nv - ov), sorted(ov - nv)
-        out.fmt("format.policy", "policy.name_variants",
-                f"Header spellings of the name: +{len(gained)} -{len(lost)}",
-                old=sorted(ov), new=sorted(nv),
-                notes=[f"new spelling: {g}" for g in gained] + [f"gone: {x}" for x in lost])
+        out.fmt(
+            "format.policy",
+            "policy.name_variants",
+            f"Header spellings of the name: +{len(gained)} -{len(lost)}",
+            old=sorted(ov),
+            new=sorted(nv),
+            notes=[f"new spelling: {g}" for g in gained] + [f"gone: {x}" for x in lost],
+        )
     if clean_text(po.title) != clean_text(pn.title):
-        out.fmt("format.policy", "policy.title", f"Document title: {po.title} -> {pn.title}",
-                old=po.title, new=pn.title)
+        out.fmt(
+            "format.policy",
+            "policy.title",
+            f"Document title: {po.title} -> {pn.title}",
+            old=po.title,
+            new=pn.title,
+        )
 
 
 def _fmt_value(v: Any) -> str:
@@ -505,8 +551,11 @@ class _TreeDiff:
                 return
         self.pairs.append((old, new, npath))
         pairs, lone_o, lone_n = match_items(
-            old.items, new.items, key=lambda it: (type(it).__name__, compare_key(_signature(it))),
-            score=_item_score, threshold=CRITERIA_MATCH,
+            old.items,
+            new.items,
+            key=lambda it: (type(it).__name__, compare_key(_signature(it))),
+            score=_item_score,
+            threshold=CRITERIA_MATCH,
         )
         for i, j in pairs:
             o, n = old.items[i], new.items[j]
@@ -552,27 +601,41 @@ class _TreeDiff:
             inner = new.items[k_wrap]
             assert isinstance(inner, Node)
             # the group's own heading now sits on the OR wrapper: compare it there
-            inner = inner.model_copy(update={"text": inner.text or new.text,
-                                             "label": inner.label or new.label})
+            inner = inner.model_copy(
+                update={"text": inner.text or new.text, "label": inner.label or new.label}
+            )
             self._node(old, inner, opath, f"{npath}.items[{k_wrap}]")
             for k, c in enumerate(new.items):
                 if k != k_wrap:
-                    self.out.add(self.section, "added", f"{npath}.items[{k}]",
-                                 f"Added OR-branch: {_short(_signature(c), 80)}",
-                                 detail="OR-branch added", new=outline(c), new_label=c.label,
-                                 new_page=_page(c))
+                    self.out.add(
+                        self.section,
+                        "added",
+                        f"{npath}.items[{k}]",
+                        f"Added OR-branch: {_short(_signature(c), 80)}",
+                        detail="OR-branch added",
+                        new=outline(c),
+                        new_label=c.label,
+                        new_page=_page(c),
+                    )
         else:
             inner = old.items[k_unwrap]
             assert isinstance(inner, Node)
-            inner = inner.model_copy(update={"text": inner.text or old.text,
-                                             "label": inner.label or old.label})
+            inner = inner.model_copy(
+                update={"text": inner.text or old.text, "label": inner.label or old.label}
+            )
             self._node(inner, new, f"{opath}.items[{k_unwrap}]", npath)
             for k, c in enumerate(old.items):
                 if k != k_unwrap:
-                    self.out.add(self.section, "removed", f"{opath}.items[{k}]",
-                                 f"Removed OR-branch: {_short(_signature(c), 80)}",
-                                 detail="OR-branch removed", old=outline(c), old_label=c.label,
-                                 old_page=_page(c))
+                    self.out.add(
+                        self.section,
+                        "removed",
+                        f"{opath}.items[{k}]",
+                        f"Removed OR-branch: {_short(_signature(c), 80)}",
+                        detail="OR-branch removed",
+                        old=outline(c),
+                        old_label=c.label,
+                        old_page=_page(c),
+                    )
         return True
 
     # attributes of matched pairs, compared with DeepDiff ------------------------
@@ -595,39 +658,69 @@ class _TreeDiff:
                 assert isinstance(o, Node) and isinstance(n, Node)
                 one_of = n.op == "OR" and bool(n.text)
                 detail = f"{o.op} changed to {n.op}" + (" (now a 'one of' list)" if one_of else "")
-                self.out.add(self.section, "modified", f"{npath}.op",
-                             f"{detail}: {_short(_signature(n), 70)}", detail=detail,
-                             old=o.op, new=n.op, old_label=o.label, new_label=n.label,
-                             old_page=_page(o), new_page=_page(n))
+                self.out.add(
+                    self.section,
+                    "modified",
+                    f"{npath}.op",
+                    f"{detail}: {_short(_signature(n), 70)}",
+                    detail=detail,
+                    old=o.op,
+                    new=n.op,
+                    old_label=o.label,
+                    new_label=n.label,
+                    old_page=_page(o),
+                    new_page=_page(n),
+                )
             if "text" in fields or (o.text and n.text and (o.label or "") != (n.label or "")):
-                _text_change(self.out, self.section, npath if isinstance(n, Leaf)
-                             else f"{npath}.text", _what(n), o.text or "", n.text or "",
-                             old_label=o.label, new_label=n.label, old_page=_page(o),
-                             new_page=_page(n))
+                _text_change(
+                    self.out,
+                    self.section,
+                    npath if isinstance(n, Leaf) else f"{npath}.text",
+                    _what(n),
+                    o.text or "",
+                    n.text or "",
+                    old_label=o.label,
+                    new_label=n.label,
+                    old_page=_page(o),
+                    new_page=_page(n),
+                )
 
     # moves and leftovers -----------------------------------------------------------
     def _moves(self) -> None:
         pairs, lone_o, lone_n = match_items(
-            self.lone_old, self.lone_new, key=lambda x: ("", id(x)),
-            score=lambda a, b: _item_score(a.item, b.item), threshold=CRITERIA_MATCH,
+            self.lone_old,
+            self.lone_new,
+            key=lambda x: ("", id(x)),
+            score=lambda a, b: _item_score(a.item, b.item),
+            threshold=CRITERIA_MATCH,
         )
         for i, j in pairs:
             o, n = self.lone_old[i], self.lone_new[j]
             where = _where(o.parent), _where(n.parent)
             detail = f"moved from {where[0]} to {where[1]}"
             changed_text = compare_key(_own(o.item)) != compare_key(_own(n.item))
-            self.out.add(self.section, "moved", n.path,
-                         f"Moved {_what(n.item)}: {_short(_own(n.item) or _signature(n.item), 70)}",
-                         detail=detail + ("; text changed" if changed_text else ""),
-                         old=o.item.text, new=n.item.text, old_label=o.item.label,
-                         new_label=n.item.label, old_page=_page(o.item), new_page=_page(n.item),
-                         words=word_diff(o.item.text, n.item.text) if changed_text else None)
+            self.out.add(
+                self.section,
+                "moved",
+                n.path,
+                f"Moved {_what(n.item)}: {_short(_own(n.item) or _signature(n.item), 70)}",
+                detail=detail + ("; text changed" if changed_text else ""),
+                old=o.item.text,
+                new=n.item.text,
+                old_label=o.item.label,
+                new_label=n.item.label,
+                old_page=_page(o.item),
+                new_page=_page(n.item),
+                words=word_diff(o.item.text, n.item.text) if changed_text else None,
+            )
         self.lone_old = [self.lone_old[i] for i in lone_o]
         self.lone_new = [self.lone_new[j] for j in lone_n]
 
     def _leftovers(self) -> None:
-        for lone, kind in [(x, "removed") for x in self.lone_old] + [
-            (x, "added") for x in self.lone_new
+        removed: ChangeKind = "removed"
+        added: ChangeKind = "added"
+        for lone, kind in [(x, removed) for x in self.lone_old] + [
+            (x, added) for x in self.lone_new
         ]:
             item, parent = lone.item, lone.parent
             detail = _added_detail(item, parent, kind)
@@ -635,7 +728,9 @@ class _TreeDiff:
             text = outline(item) if isinstance(item, Node) else item.text
             verb = "Added" if kind == "added" else "Removed"
             self.out.add(
-                self.section, kind, lone.path,  # type: ignore[arg-type]
+                self.section,
+                kind,
+                lone.path,
                 f"{verb} {_what(item)}: {_short(_own(item) or _signature(item), 80)}",
                 detail=detail,
                 **{side: text, f"{side}_label": item.label, f"{side}_page": _page(item)},
@@ -667,8 +762,13 @@ def _diff_tree(section: str, old: Node | None, new: Node | None, out: _Collector
         assert item is not None
         kind: ChangeKind = "added" if old is None else "removed"
         side = "new" if old is None else "old"
-        out.add(section, kind, path, f"{'Added' if old is None else 'Removed'} {section} criteria",
-                **{side: outline(item), f"{side}_page": _page(item)})
+        out.add(
+            section,
+            kind,
+            path,
+            f"{'Added' if old is None else 'Removed'} {section} criteria",
+            **{side: outline(item), f"{side}_page": _page(item)},
+        )
         return
     _TreeDiff(section, out).run(old, new, path)
 
@@ -697,37 +797,64 @@ def _diff_rows(
     fields: Sequence[str],
     noun: str,
     describe: Callable[[Any], str],
+    norm: dict[str, Callable[[str], str]] | None = None,
 ) -> None:
-    """Rows matched by identity key (then by whole-row similarity), fields via DeepDiff."""
+    """Rows matched by identity key (then by whole-row similarity), fields via DeepDiff.
+
+    ``norm`` gives a field its own comparison form (default :func:`compare_key`).
+    """
+
+    def val(row: Any, f: str) -> str:
+        return (norm or {}).get(f, compare_key)(getattr(row, f) or "")
+
     pairs, lone_o, lone_n = match_items(
-        olds, news, key=key,
-        score=lambda a, b: similarity(_row_text(getattr(a, f) for f in fields),
-                                      _row_text(getattr(b, f) for f in fields)),
+        olds,
+        news,
+        key=key,
+        score=lambda a, b: similarity(
+            _row_text(getattr(a, f) for f in fields), _row_text(getattr(b, f) for f in fields)
+        ),
         threshold=ROW_MATCH,
     )
-    old_map = {f"m{k:04d}": {f: compare_key(getattr(olds[i], f)) for f in fields}
-               for k, (i, _) in enumerate(pairs)}
-    new_map = {f"m{k:04d}": {f: compare_key(getattr(news[j], f)) for f in fields}
-               for k, (_, j) in enumerate(pairs)}
+    old_map = {f"m{k:04d}": {f: val(olds[i], f) for f in fields} for k, (i, _) in enumerate(pairs)}
+    new_map = {f"m{k:04d}": {f: val(news[j], f) for f in fields} for k, (_, j) in enumerate(pairs)}
     res = _deep(old_map, new_map)
     for mkey, rest, _, _ in res["changed"]:
         i, j = pairs[int(mkey[1:])]
         f = str(rest[0])
         o, n = olds[i], news[j]
-        out.add(section, "modified", f"{base}[{j}].{f}",
-                f"{noun} {describe(n)}: {f} changed", detail=f"{f} changed",
-                old=getattr(o, f), new=getattr(n, f), words=word_diff(getattr(o, f),
-                                                                       getattr(n, f)),
-                old_page=getattr(o, "page", None), new_page=getattr(n, "page", None))
+        out.add(
+            section,
+            "modified",
+            f"{base}[{j}].{f}",
+            f"{noun} {describe(n)}: {f} changed",
+            detail=f"{f} changed",
+            old=getattr(o, f),
+            new=getattr(n, f),
+            words=word_diff(getattr(o, f), getattr(n, f)),
+            old_page=getattr(o, "page", None),
+            new_page=getattr(n, "page", None),
+        )
     for i in lone_o:
         o = olds[i]
-        out.add(section, "removed", f"{base}[{i}]", f"Removed {noun}: {describe(o)}",
-                old=o.model_dump(mode="json", exclude={"page"}),
-                old_page=getattr(o, "page", None))
+        out.add(
+            section,
+            "removed",
+            f"{base}[{i}]",
+            f"Removed {noun}: {describe(o)}",
+            old=o.model_dump(mode="json", exclude={"page"}),
+            old_page=getattr(o, "page", None),
+        )
     for j in lone_n:
         n = news[j]
-        out.add(section, "added", f"{base}[{j}]", f"Added {noun}: {describe(n)}",
-                new=n.model_dump(mode="json", exclude={"page"}), new_page=getattr(n, "page", None))
+        out.add(
+            section,
+            "added",
+            f"{base}[{j}]",
+            f"Added {noun}: {describe(n)}",
+            new=n.model_dump(mode="json", exclude={"page"}),
+            new_page=getattr(n, "page", None),
+        )
 
 
 # --- codes -------------------------------------------------------------------------------
@@ -762,12 +889,20 @@ def _diff_codes(old: list[Code], new: list[Code], out: _Collector) -> None:
                 notes.append(f"{c.code} is already covered by {', '.join(cover)}")
         return notes
 
-    old_map = {f"m{k:04d}": {"code": normalize_code(old[i].code),
-                             "description": compare_key(old[i].description)}
-               for k, (i, _) in enumerate(pairs)}
-    new_map = {f"m{k:04d}": {"code": normalize_code(new[j].code),
-                             "description": compare_key(new[j].description)}
-               for k, (_, j) in enumerate(pairs)}
+    old_map = {
+        f"m{k:04d}": {
+            "code": normalize_code(old[i].code),
+            "description": compare_key(old[i].description),
+        }
+        for k, (i, _) in enumerate(pairs)
+    }
+    new_map = {
+        f"m{k:04d}": {
+            "code": normalize_code(new[j].code),
+            "description": compare_key(new[j].description),
+        }
+        for k, (_, j) in enumerate(pairs)
+    }
     res = _deep(old_map, new_map)
     done: set[str] = set()
     for mkey, _, _, _ in res["changed"]:
@@ -779,27 +914,47 @@ def _diff_codes(old: list[Code], new: list[Code], out: _Collector) -> None:
         so = set(check_code(o.system, o.code).billable)
         sn = set(check_code(n.system, n.code).billable)
         what = "range" if normalize_code(o.code) != normalize_code(n.code) else "description"
-        out.add("codes", "modified", f"codes[{j}]",
-                f"{n.system} {o.code} -> {n.code}: {what} changed" if what == "range"
-                else f"{n.system} {n.code}: description changed",
-                detail=f"{what} changed", old=o.model_dump(mode="json", exclude={"page"}),
-                new=n.model_dump(mode="json", exclude={"page"}), old_label=o.code,
-                new_label=n.code, old_page=o.page, new_page=n.page,
-                words=word_diff(o.description, n.description) if what == "description" else None,
-                codes_gained=sorted(sn - so - old_all), codes_lost=sorted(so - sn - new_all),
-                notes=notes_for(n, new_printed, False))
-    sides = (("removed", "old", old, lone_o, new_all, old_printed),
-             ("added", "new", new, lone_n, old_all, new_printed))
-    for kind, side, items, lone, other_all, printed in sides:
+        out.add(
+            "codes",
+            "modified",
+            f"codes[{j}]",
+            f"{n.system} {o.code} -> {n.code}: {what} changed"
+            if what == "range"
+            else f"{n.system} {n.code}: description changed",
+            detail=f"{what} changed",
+            old=o.model_dump(mode="json", exclude={"page"}),
+            new=n.model_dump(mode="json", exclude={"page"}),
+            old_label=o.code,
+            new_label=n.code,
+            old_page=o.page,
+            new_page=n.page,
+            words=word_diff(o.description, n.description) if what == "description" else None,
+            codes_gained=sorted(sn - so - old_all),
+            codes_lost=sorted(so - sn - new_all),
+            notes=notes_for(n, new_printed, False),
+        )
+    sides = (
+        ("removed", "old", old, lone_o, new_all, old_printed),
+        ("added", "new", new, lone_n, old_all, new_printed),
+    )
+    for _, side, items, lone, other_all, printed in sides:
+        kind: ChangeKind = "added" if side == "new" else "removed"
         for i in lone:
             c = items[i]
             delta = sorted(set(check_code(c.system, c.code).billable) - other_all)
-            out.add("codes", kind, f"codes[{i}]",  # type: ignore[arg-type]
-                    f"{kind.capitalize()} {c.system} {c.code} ({_short(c.description, 60)})",
-                    notes=notes_for(c, printed, kind == "added"),
-                    **{side: c.model_dump(mode="json", exclude={"page"}), f"{side}_label": c.code,
-                       f"{side}_page": c.page,
-                       "codes_gained" if kind == "added" else "codes_lost": delta})
+            out.add(
+                "codes",
+                kind,
+                f"codes[{i}]",
+                f"{kind.capitalize()} {c.system} {c.code} ({_short(c.description, 60)})",
+                notes=notes_for(c, printed, kind == "added"),
+                **{
+                    side: c.model_dump(mode="json", exclude={"page"}),
+                    f"{side}_label": c.code,
+                    f"{side}_page": c.page,
+                    "codes_gained" if kind == "added" else "codes_lost": delta,
+                },
+            )
 
 
 def code_findings(doc: PolicyDocument, side: str) -> list[CodeFinding]:
@@ -809,14 +964,28 @@ def code_findings(doc: PolicyDocument, side: str) -> list[CodeFinding]:
     for c in doc.codes:
         chk = check_code(c.system, c.code)
         if chk.problem:
-            out.append(CodeFinding(side=side, system=c.system, code=c.code, page=c.page,
-                                   problem="unknown" if not chk.known else "not_billable",
-                                   message=chk.problem))
+            out.append(
+                CodeFinding(
+                    side=side,
+                    system=c.system,
+                    code=c.code,
+                    page=c.page,
+                    problem="unknown" if not chk.known else "not_billable",
+                    message=chk.problem,
+                )
+            )
         cover = covering_codes(c.system, c.code, printed)
         if cover:
-            out.append(CodeFinding(side=side, system=c.system, code=c.code, page=c.page,
-                                   problem="covered_by_range",
-                                   message=f"{c.code} is already covered by {', '.join(cover)}"))
+            out.append(
+                CodeFinding(
+                    side=side,
+                    system=c.system,
+                    code=c.code,
+                    page=c.page,
+                    problem="covered_by_range",
+                    message=f"{c.code} is already covered by {', '.join(cover)}",
+                )
+            )
     return out
 
 
@@ -833,17 +1002,25 @@ def _diff_texts(
     noun: str,
     threshold: float,
     key: Callable[[Any], Any] | None = None,
+    cmp: Callable[[Any], str] | None = None,
 ) -> None:
-    """Text items matched by identity key / exact text, then similarity; DeepDiff decides."""
-    keyf = key or (lambda x: compare_key(text(x)))
+    """Text items matched by identity key / exact text, then similarity; DeepDiff decides.
+
+    ``text`` is what a reader sees; ``cmp`` (default: ``text``) is what is compared.
+    """
+    cmpf = cmp or text
+    keyf = key or (lambda x: compare_key(cmpf(x)))
     pairs, lone_o, lone_n = match_items(
-        olds, news, key=keyf, score=lambda a, b: similarity(text(a), text(b)),
+        olds,
+        news,
+        key=keyf,
+        score=lambda a, b: similarity(cmpf(a), cmpf(b)),
         threshold=threshold,
     )
-    old_map = {f"m{k:04d}": compare_key(text(olds[i])) for k, (i, _) in enumerate(pairs)}
-    new_map = {f"m{k:04d}": compare_key(text(news[j])) for k, (_, j) in enumerate(pairs)}
-    old_map.update({f"o{i:04d}": compare_key(text(olds[i])) for i in lone_o})
-    new_map.update({f"n{j:04d}": compare_key(text(news[j])) for j in lone_n})
+    old_map = {f"m{k:04d}": compare_key(cmpf(olds[i])) for k, (i, _) in enumerate(pairs)}
+    new_map = {f"m{k:04d}": compare_key(cmpf(news[j])) for k, (_, j) in enumerate(pairs)}
+    old_map.update({f"o{i:04d}": compare_key(cmpf(olds[i])) for i in lone_o})
+    new_map.update({f"n{j:04d}": compare_key(cmpf(news[j])) for j in lone_n})
     res = _deep(old_map, new_map)
     modified = {k for k, _, _, _ in res["changed"]}
 
@@ -856,16 +1033,44 @@ def _diff_texts(
     for k, (i, j) in enumerate(pairs):
         o, n = olds[i], news[j]
         if f"m{k:04d}" in modified or (lab(o) or "") != (lab(n) or ""):
-            _text_change(out, section, f"{base}[{j}]", noun, text(o), text(n), old_label=lab(o),
-                         new_label=lab(n), old_page=pg(o), new_page=pg(n))
+            # equal under ``cmp``: only the label can have changed (renumbered)
+            old_text = text(o) if f"m{k:04d}" in modified else text(n)
+            _text_change(
+                out,
+                section,
+                f"{base}[{j}]",
+                noun,
+                old_text,
+                text(n),
+                old_label=lab(o),
+                new_label=lab(n),
+                old_page=pg(o),
+                new_page=pg(n),
+            )
     for mkey in res["removed"]:
         o = olds[int(mkey[1:])]
-        _text_change(out, section, f"{base}[{int(mkey[1:])}]", noun, text(o), None,
-                     old_label=lab(o), old_page=pg(o))
+        _text_change(
+            out,
+            section,
+            f"{base}[{int(mkey[1:])}]",
+            noun,
+            text(o),
+            None,
+            old_label=lab(o),
+            old_page=pg(o),
+        )
     for mkey in res["added"]:
         n = news[int(mkey[1:])]
-        _text_change(out, section, f"{base}[{int(mkey[1:])}]", noun, None, text(n),
-                     new_label=lab(n), new_page=pg(n))
+        _text_change(
+            out,
+            section,
+            f"{base}[{int(mkey[1:])}]",
+            noun,
+            None,
+            text(n),
+            new_label=lab(n),
+            new_page=pg(n),
+        )
 
 
 # --- generic sections -------------------------------------------------------------------------
@@ -873,15 +1078,67 @@ def _diff_texts(
 
 @dataclass(frozen=True)
 class _Unit:
-    text: str
+    text: str  # as a reader sees it
+    cmp: str  # what is compared: the document's own metadata dates as a placeholder
     label: str | None
     page: int
     block: int
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|inc|al|no|dr|st|u\.s|fig|ed|vol|jr|sr)\.|"
-                     r"\b[A-Z]\.)$", re.IGNORECASE)
+_ABBREV = re.compile(
+    r"(?:\b(?:e\.g|i\.e|etc|vs|inc|al|no|dr|st|u\.s|fig|ed|vol|jr|sr)\.|"
+    r"\b[A-Z]\.)$",
+    re.IGNORECASE,
+)
+# a running page header that leaked into body text ("Subject: Spinraza Page: 6 of 7")
+_PAGE_REMNANT = re.compile(
+    r"\s*(?:\bSubject:\s*[\w\-]+(?:\s[\w\-]+)?\s+)?\bPage:?\s*\d+\s+of\s+\d+\b\s*",
+    re.IGNORECASE,
+)
+_MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+DATE_PLACEHOLDER = "<policy date>"
+
+
+def _date_pattern(doc: PolicyDocument) -> re.Pattern[str] | None:
+    """The document's own metadata dates in the spellings a page prints them."""
+    forms: set[str] = set()
+    p = doc.policy
+    for iso in (p.effective_date, p.last_review_date, p.origination_date):
+        m = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", iso or "")
+        if not m:
+            continue
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        name = _MONTH_NAMES[mo - 1]
+        forms.update(
+            {
+                iso or "",
+                f"{mo}/{d}/{y}",
+                f"{mo:02d}/{d:02d}/{y}",
+                f"{name} {d}, {y}",
+                f"{name[:3]} {d}, {y}",
+                f"{name[:3]}. {d}, {y}",
+                f"{name} {d} {y}",
+                f"{mo}/{d}/{y % 100:02d}",
+            }
+        )
+    if not forms:
+        return None
+    alts = "|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f)))
+    return re.compile(rf"(?<![\w/])(?:{alts})(?![\w/])", re.IGNORECASE)
 
 
 def _sentences(text: str) -> list[str]:
@@ -935,11 +1192,12 @@ _CONNECTOR_ONLY = re.compile(r"^(?:and|or|and/or)$")
 def _covered(text: str, keys: set[str], joined: str) -> bool:
     """Is this text already represented by a structured field (or just a connector)?"""
     k = compare_key(text)
-    return not k or bool(_CONNECTOR_ONLY.match(k)) or k in keys or (
-        len(k) >= 12 and k in joined)
+    return not k or bool(_CONNECTOR_ONLY.match(k)) or k in keys or (len(k) >= 12 and k in joined)
 
 
-def _units(blocks: list[Block], keys: set[str], joined: str) -> list[_Unit]:
+def _units(
+    blocks: list[Block], keys: set[str], joined: str, dates: re.Pattern[str] | None
+) -> list[_Unit]:
     """Sentences of the section's uncovered text; text reflowed across blocks is re-joined."""
     paras: list[tuple[str, str | None, int, int]] = []
     for b_index, b in enumerate(blocks):
@@ -954,30 +1212,35 @@ def _units(blocks: list[Block], keys: set[str], joined: str) -> list[_Unit]:
             continue
         if not b.text or _covered(b.text, keys, joined):
             continue
-        text = clean_text(b.text)
-        if (
-            paras
-            and b.label is None
-            and not re.search(r"[.!?:;]$", paras[-1][0])
-            and (text[:1].islower() or b.page != paras[-1][2])
-        ):
-            prev = paras[-1]
+        text = clean_text(_PAGE_REMNANT.sub(" ", b.text))
+        if not text:
+            continue
+        if paras and b.label is None and not re.search(r"[.!?:;]$", paras[-1][0]):
+            prev = paras[-1]  # the previous paragraph goes on (page break, reflow)
             paras[-1] = (prev[0] + " " + text, prev[1], prev[2], prev[3])
             continue
         paras.append((text, b.label, b.page, b_index))
     units: list[_Unit] = []
     for text, label, page, b_index in paras:
-        for s in _sentences(text):
-            if not _covered(s, keys, joined):
-                units.append(_Unit(s, label, page, b_index))
+        for sentence in _sentences(text):
+            if not _covered(sentence, keys, joined):
+                cmp = dates.sub(DATE_PLACEHOLDER, sentence) if dates else sentence
+                units.append(_Unit(sentence, cmp, label, page, b_index))
     return units
+
+
+def _stream(units: list[_Unit]) -> list[str]:
+    return compare_key(" ".join(u.cmp for u in units)).split()
 
 
 def _diff_sections(old: PolicyDocument, new: PolicyDocument, out: _Collector) -> None:
     ok, nk = _structural_keys(old), _structural_keys(new)
     oj, nj = "\n".join(sorted(ok)), "\n".join(sorted(nk))
+    od, nd = _date_pattern(old), _date_pattern(new)
     pairs, lone_o, lone_n = match_items(
-        old.sections, new.sections, key=lambda s: s.key,
+        old.sections,
+        new.sections,
+        key=lambda s: s.key,
     )
     todo: list[tuple[int | None, int | None]] = [(i, j) for i, j in pairs]
     todo += [(i, None) for i in lone_o] + [(None, j) for j in lone_n]
@@ -991,13 +1254,30 @@ def _diff_sections(old: PolicyDocument, new: PolicyDocument, out: _Collector) ->
         if sec.key in STRUCTURAL_SECTIONS:
             continue
         if so is not None and sn is not None and clean_text(so.title) != clean_text(sn.title):
-            out.fmt("format.sections", f"sections[{j}].title",
-                    f"Section title: {so.title} -> {sn.title}", old=so.title, new=sn.title,
-                    old_page=so.page, new_page=sn.page)
-        uo = _units(so.blocks, ok, oj) if so else []
-        un = _units(sn.blocks, nk, nj) if sn else []
-        _diff_texts(out, section, f"sections[{j if j is not None else i}].blocks", uo, un,
-                    text=lambda u: u.text, noun="text", threshold=TEXT_MATCH)
+            out.fmt(
+                "format.sections",
+                f"sections[{j}].title",
+                f"Section title: {so.title} -> {sn.title}",
+                old=so.title,
+                new=sn.title,
+                old_page=so.page,
+                new_page=sn.page,
+            )
+        uo = _units(so.blocks, ok, oj, od) if so else []
+        un = _units(sn.blocks, nk, nj, nd) if sn else []
+        if _stream(uo) == _stream(un):
+            continue  # the same words, only broken into blocks/pages differently
+        _diff_texts(
+            out,
+            section,
+            f"sections[{j if j is not None else i}].blocks",
+            uo,
+            un,
+            text=lambda u: u.text,
+            noun="text",
+            threshold=TEXT_MATCH,
+            cmp=lambda u: u.cmp,
+        )
 
 
 # --- the whole document ---------------------------------------------------------------------
@@ -1034,43 +1314,96 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
     oc, nc = old.criteria, new.criteria
     _diff_tree("criteria.initial", oc.initial, nc.initial, out)
     _diff_tree("criteria.continuation", oc.continuation, nc.continuation, out)
-    for name, label in (("initial_months", "Initial authorization"),
-                        ("reauthorization_months", "Reauthorization")):
+    for name, label in (
+        ("initial_months", "Initial authorization"),
+        ("reauthorization_months", "Reauthorization"),
+    ):
         res = _deep({"a": getattr(oc.authorization, name)}, {"a": getattr(nc.authorization, name)})
         if res["changed"]:
             o, n = getattr(oc.authorization, name), getattr(nc.authorization, name)
             kind: ChangeKind = "added" if o is None else "removed" if n is None else "modified"
-            out.add("criteria.authorization", kind, f"criteria.authorization.{name}",
-                    f"{label} duration: {_fmt_value(o)} -> {_fmt_value(n)} months",
-                    old=o, new=n, old_page=oc.authorization.page, new_page=nc.authorization.page)
+            out.add(
+                "criteria.authorization",
+                kind,
+                f"criteria.authorization.{name}",
+                f"{label} duration: {_fmt_value(o)} -> {_fmt_value(n)} months",
+                old=o,
+                new=n,
+                old_page=oc.authorization.page,
+                new_page=nc.authorization.page,
+            )
     _diff_tree("criteria.not_covered", oc.not_covered, nc.not_covered, out)
     _diff_codes(old.codes, new.codes, out)
-    _diff_rows(out, "dosing.schedule", "dosing.schedule", old.dosing.schedule,
-               new.dosing.schedule, key=lambda r: (compare_key(r.schedule), _norm_day(r.day)),
-               fields=("schedule", "day", "dose", "monitoring"), noun="Dosing row",
-               describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}")
-    _diff_rows(out, "dosing.premedication", "dosing.premedication", old.dosing.premedication,
-               new.dosing.premedication,
-               key=lambda r: (compare_key(r.day), compare_key(r.medication)),
-               fields=("day", "medication", "administration"), noun="Premedication",
-               describe=lambda r: f"{clean_text(r.day)} / {_short(r.medication, 50)}")
-    _diff_texts(out, "dosing.notes", "dosing.notes", old.dosing.notes, new.dosing.notes,
-                text=lambda s: s, noun="dosing note", threshold=TEXT_MATCH)
-    _diff_texts(out, "definitions", "definitions", old.definitions, new.definitions,
-                text=lambda d: f"{d.term}: {d.text}", noun="definition", threshold=TEXT_MATCH,
-                key=lambda d: compare_key(d.term))
-    _diff_texts(out, "references", "references", old.references, new.references,
-                text=lambda r: r.text, noun="reference", threshold=REFERENCE_MATCH)
-    _diff_rows(out, "history", "history", old.history, new.history, key=_history_key,
-               fields=("review_type", "summary", "pt_approval_date", "um_approval_date"),
-               noun="History row",
-               describe=lambda h: f"{clean_text(h.review_type)} "
-               f"({h.um_approval_date or h.pt_approval_date or 'undated'})")
+    _diff_rows(
+        out,
+        "dosing.schedule",
+        "dosing.schedule",
+        old.dosing.schedule,
+        new.dosing.schedule,
+        key=lambda r: (compare_key(r.schedule), _norm_day(r.day)),
+        fields=("schedule", "day", "dose", "monitoring"),
+        noun="Dosing row",
+        describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}",
+        norm={"day": _norm_day},
+    )
+    _diff_rows(
+        out,
+        "dosing.premedication",
+        "dosing.premedication",
+        old.dosing.premedication,
+        new.dosing.premedication,
+        key=lambda r: (compare_key(r.day), compare_key(r.medication)),
+        fields=("day", "medication", "administration"),
+        noun="Premedication",
+        describe=lambda r: f"{clean_text(r.day)} / {_short(r.medication, 50)}",
+    )
+    _diff_texts(
+        out,
+        "dosing.notes",
+        "dosing.notes",
+        old.dosing.notes,
+        new.dosing.notes,
+        text=lambda s: s,
+        noun="dosing note",
+        threshold=TEXT_MATCH,
+    )
+    _diff_texts(
+        out,
+        "definitions",
+        "definitions",
+        old.definitions,
+        new.definitions,
+        text=lambda d: f"{d.term}: {d.text}",
+        noun="definition",
+        threshold=TEXT_MATCH,
+        key=lambda d: compare_key(d.term),
+    )
+    _diff_texts(
+        out,
+        "references",
+        "references",
+        old.references,
+        new.references,
+        text=lambda r: r.text,
+        noun="reference",
+        threshold=REFERENCE_MATCH,
+    )
+    _diff_rows(
+        out,
+        "history",
+        "history",
+        old.history,
+        new.history,
+        key=_history_key,
+        fields=("review_type", "summary", "pt_approval_date", "um_approval_date"),
+        noun="History row",
+        describe=lambda h: (
+            f"{clean_text(h.review_type)} ({h.um_approval_date or h.pt_approval_date or 'undated'})"
+        ),
+    )
     _diff_sections(old, new, out)
 
-    changes = sorted(
-        enumerate(out.changes), key=lambda p: (_section_rank(p[1].section), p[0])
-    )
+    changes = sorted(enumerate(out.changes), key=lambda p: (_section_rank(p[1].section), p[0]))
     final = [ch.model_copy(update={"id": f"C{k + 1:03d}"}) for k, (_, ch) in enumerate(changes)]
     formats = [ch.model_copy(update={"id": f"F{k + 1:03d}"}) for k, ch in enumerate(out.formats)]
     summary: dict[str, dict[str, int]] = {}
@@ -1153,9 +1486,9 @@ def render_text(cs: ChangeSet) -> str:
             if ch.detail:
                 lines.append(f"      logic: {ch.detail}")
             lines.append(f"      where: {_where_line(ch)}")
-            if (isinstance(ch.old, str) and "\n" in ch.old) or (isinstance(ch.new, str) and (
-                "\n" in ch.new
-            )):
+            if (isinstance(ch.old, str) and "\n" in ch.old) or (
+                isinstance(ch.new, str) and ("\n" in ch.new)
+            ):
                 if ch.old:
                     lines.append("      old:")
                     lines.append(_indent(str(ch.old), "        - "))
@@ -1165,11 +1498,14 @@ def render_text(cs: ChangeSet) -> str:
             elif ch.kind != "renumbered":
                 lines.append(f"      {redline(ch.words, ch.old, ch.new)}")
             if ch.codes_gained:
-                lines.append(f"      billable codes gained ({len(ch.codes_gained)}): "
-                             f"{', '.join(ch.codes_gained)}")
+                lines.append(
+                    f"      billable codes gained ({len(ch.codes_gained)}): "
+                    f"{', '.join(ch.codes_gained)}"
+                )
             if ch.codes_lost:
-                lines.append(f"      billable codes lost ({len(ch.codes_lost)}): "
-                             f"{', '.join(ch.codes_lost)}")
+                lines.append(
+                    f"      billable codes lost ({len(ch.codes_lost)}): {', '.join(ch.codes_lost)}"
+                )
             lines.extend(f"      note: {n}" for n in ch.notes)
     if cs.format_changes:
         lines += ["", "== layout / format (not content) =="]
@@ -1191,23 +1527,25 @@ def render_audit_lines(cs: ChangeSet) -> list[str]:
         for c in a.claims:
             where = ", ".join(c.sections) or "(no section recognised)"
             support = ", ".join(c.change_ids) or "no change"
-            lines.append(f"  {c.id} \"{_short(c.text, 100)}\" -> {where}; supported by {support}")
+            lines.append(f'  {c.id} "{_short(c.text, 100)}" -> {where}; supported by {support}')
     if a.undocumented:
         lines.append(f"Undocumented changes ({len(a.undocumented)}):")
-        lines += [f"  - {u.section}: {u.message} [{', '.join(u.change_ids)}]"
-                  for u in a.undocumented]
+        lines += [
+            f"  - {u.section}: {u.message} [{', '.join(u.change_ids)}]" for u in a.undocumented
+        ]
     if a.unsupported_claims:
         lines.append(f"Unsupported claims ({len(a.unsupported_claims)}):")
-        lines += [f"  - {u.claim_id} \"{_short(u.claim, 80)}\": {u.message}"
-                  for u in a.unsupported_claims]
+        lines += [
+            f'  - {u.claim_id} "{_short(u.claim, 80)}": {u.message}' for u in a.unsupported_claims
+        ]
     if not a.undocumented and not a.unsupported_claims:
         lines.append("The summary matches the changes found.")
     return lines
 
 
-def load_pair(old_ref: str, new_ref: str, store_dir: Path | str | None) -> tuple[
-    PolicyDocument, PolicyDocument
-]:
+def load_pair(
+    old_ref: str, new_ref: str, store_dir: Path | str | None
+) -> tuple[PolicyDocument, PolicyDocument]:
     """Load two revisions (store references or files)."""
     from .store import load_revision
 
