@@ -1,4 +1,4 @@
-"""HTML reader: an HTML page (or the HTML a Markdown source renders to) -> RawDocument.
+r"""HTML reader: an HTML page (or the HTML a Markdown source renders to) -> RawDocument.
 
 The walker here is shared by the Markdown reader (``markdown.py`` renders Markdown to
 HTML first), so both formats produce blocks the same way:
@@ -11,10 +11,13 @@ HTML first), so both formats produce blocks the same way:
   text of a bullet, else from the list type and position) and ``level`` (nesting depth);
 - a trailing bold AND / OR (or a plain "; AND") -> ``connector`` of the block;
 - ``<table>`` -> ``table`` rows (thead + tbody; rowspan filled down, colspan repeated);
-- ``<input type="checkbox">`` -> ``☒`` (checked) / ``☐``;
-- page headers: ``<header>`` elements, else tables repeated (fuzzily: the drug name is
-  misspelt differently per page) -> ``PageHeader``; they are removed from the body and
-  every block after the k-th header is on page k.
+- ``<input type="checkbox">`` -> ``☒`` (checked) / ``☐``; ``<sup>a</sup>`` -> `` ^a``
+  (a footnote mark, as the PDF reader writes it); ``\geq`` -> ``≥``;
+- page headers: ``<header>`` elements, else small tables repeated (fuzzily: the drug name
+  is misspelt differently per page) -> ``PageHeader``, removed from the body. Repeated
+  headers count pages (every block after the k-th header is on page k); a page whose
+  ``<header>`` elements differ (site banner, article header) is one page;
+- ``<nav>``, ``<script>``, ``<style>`` and form controls are skipped.
 """
 
 from __future__ import annotations
@@ -196,7 +199,7 @@ class _Walker:
             return
         only = CONNECTOR_LINE.match(text)
         if only:
-            word: Connector = "AND" if only.group(1) == "AND" else "OR"
+            word: Connector = "AND" if only.group(1).upper() == "AND" else "OR"
             self._emit(RawBlock(kind="connector", text=word, page=1, connector=word))
             return
         bold = all(s.bold for s in segs if s.text.strip())
