@@ -445,3 +445,26 @@ def test_cli_diff_seed_against_the_pdf_finds_no_content_change(seed_md: Path) ->
     assert report["changes"] == []
     assert report["format_changes"] == []
     assert report["from"]["pages"] == report["to"]["pages"] == 7
+
+
+def test_a_single_header_table_at_the_top_is_the_page_header(tmp_path: Path) -> None:
+    p = _md(
+        tmp_path,
+        "Utilization Management and Clinical Medical Policy\n\n"
+        "Policy Name: Drug-abcd (Brand)\tPolicy Number: MP-RX-XX-001-26\t"
+        "Effective Date: 2/3/2026\n---\t---\t---\n\n"
+        "Medical Necessity Guidelines:\n\n- i. First; **AND**\n- ii. Second.\n",
+    )
+    raw = read_markdown(p)
+    assert raw.pages == 1 and raw.title == TITLE
+    assert [(h.page, h.text) for h in raw.headers] == [
+        (
+            1,
+            "Policy Name: Drug-abcd (Brand) Policy Number: MP-RX-XX-001-26 "
+            "Effective Date: 2/3/2026",
+        )
+    ]
+    assert [b.kind for b in raw.blocks] == ["heading", "list_item", "list_item"]
+    doc = extract_file(p)
+    assert (doc.policy.number, doc.policy.effective_date) == ("MP-RX-XX-001-26", "2026-02-03")
+    assert doc.policy.name_variants == ["Drug-abcd (Brand)"]

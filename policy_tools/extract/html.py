@@ -81,6 +81,7 @@ _SMALL_WORDS = frozenset(
 _COLON_HEADING_WORDS = 8
 _HEADER_SIMILARITY = 85.0
 _HEADER_MAX_ROWS = 3
+_HEADER_SEARCH = 4  # a lone header table must be among the first blocks
 _FOOTNOTE_MARK = re.compile(r"^\s*[A-Za-z0-9*†‡]\s*$")
 _HEADER_LABELS = frozenset(label.lower() for label in HEADER_LABELS)
 
@@ -504,6 +505,20 @@ def _repeated_header_tables(blocks: list[_Pending]) -> list[int]:
     return max(repeated, key=lambda c: (len(c), -c[0]))
 
 
+def _labelled_header_table(blocks: list[_Pending]) -> list[tuple[int, list[int]]]:
+    """A single header table near the top ("Policy Number: ..." cells) and its title line."""
+    for i, p in enumerate(blocks[:_HEADER_SEARCH]):
+        if p.block.kind != "table":
+            continue
+        text = _table_text(p.block).lower()
+        if sum(label in text for label in _HEADER_LABELS) < 2:
+            continue
+        if i == 1 and blocks[0].block.kind in ("paragraph", "heading"):
+            return [(0, [0, 1])]  # the title line above it
+        return [(i, [i])]
+    return []
+
+
 def _header_elements(blocks: list[_Pending]) -> tuple[list[tuple[int, list[int]]], bool]:
     """Page headers from <header> elements; they count pages only when they repeat."""
     groups: dict[int, list[int]] = {}
@@ -527,7 +542,7 @@ def _group_headers(
         return _header_elements(blocks)
     tables = _repeated_header_tables(blocks)
     if not tables:
-        return [], False
+        return _labelled_header_table(blocks), False
     # the title line printed just above each repeated header table
     before = [blocks[i - 1].block for i in tables if i > 0 and blocks[i - 1].block.kind != "table"]
     common = Counter(b.text for b in before).most_common(1)
