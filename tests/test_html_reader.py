@@ -385,3 +385,14 @@ def test_header_elements_count_pages_only_when_they_repeat(tmp_path: Path) -> No
         ("Page 2.", 2),
         ("Page 3.", 3),
     ]
+
+
+def test_the_seed_as_a_web_page_reads_like_the_seed(tmp_path: Path, seed_md: Path) -> None:
+    from policy_tools.extract.markdown import markdown_to_html, read_markdown
+
+    html = markdown_to_html(seed_md.read_text(encoding="utf-8"))
+    page = _write(tmp_path, "seed.html", f"<html><body>{html}</body></html>".encode())
+    as_html, as_md = read_html(page), read_markdown(seed_md)
+    assert (as_html.format, as_md.format) == ("html", "markdown")
+    assert (as_html.pages, as_html.title, as_html.headers) == (7, as_md.title, as_md.headers)
+    assert as_html.blocks == as_md.blocks
