@@ -468,3 +468,12 @@ def test_a_single_header_table_at_the_top_is_the_page_header(tmp_path: Path) -> 
     doc = extract_file(p)
     assert (doc.policy.number, doc.policy.effective_date) == ("MP-RX-XX-001-26", "2026-02-03")
     assert doc.policy.name_variants == ["Drug-abcd (Brand)"]
+
+
+def test_tabs_after_list_markers_do_not_make_tables(tmp_path: Path) -> None:
+    raw = read_markdown(_md(tmp_path, "- i.\tFirst; **AND**\n- ii.\tSecond\n\n#\tTitle\n"))
+    assert [(b.kind, b.label, b.text) for b in raw.blocks] == [
+        ("list_item", "i.", "First"),
+        ("list_item", "ii.", "Second"),
+        ("heading", None, "Title"),
+    ]

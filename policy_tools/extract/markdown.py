@@ -35,7 +35,10 @@ def _renderer() -> MarkdownIt:
 
 
 def _is_tab_row(line: str) -> bool:
-    """A TAB between cell contents (a leading TAB alone is indentation)."""
+    """A TAB between cell contents (a leading TAB alone is indentation; a list item or a
+    heading with a TAB after its marker is not a row)."""
+    if _LIST_RE.match(line.expandtabs(4)) or line.lstrip().startswith("#"):
+        return False
     return "\t" in line.lstrip(" \t")
 
 
