@@ -82,6 +82,7 @@ __all__ = [
 
 INDEX_NAME = "index.json"
 LOCK_NAME = ".lock"
+CACHE_NAME = ".ingest-cache.json"
 INDEX_FORMAT = 1
 # Folders are searched for these; a file named on the command line is always tried.
 INGEST_SUFFIXES = frozenset({".pdf", ".md", ".txt", ".html", ".htm"})
@@ -113,10 +114,6 @@ def store_lock(store: Path) -> Iterator[None]:
 
 def _iso_time(ts: float) -> str:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_iso_time(text: str) -> float:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
 def review_type(doc: PolicyDocument) -> str | None:
@@ -243,11 +240,13 @@ def _catalog(store: Path) -> dict[str, Any]:
 
 
 def _slug(text: str, *, lower: bool) -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip())
+    """Folder-safe key: numbers keep case and dots (5.21.169); names become a-z0-9 words."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()) if lower else text.strip()
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", s)
     s = re.sub(r"-{2,}", "-", s).strip(".-_")
     if len(s) > 60:  # cut at a word boundary
         s = s[:60].rsplit("-", 1)[0] if "-" in s[:60] else s[:60]
-    return s.lower() if lower else s
+    return s
 
 
 def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]:
@@ -373,23 +372,27 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]
     return files, failed
 
 
-def _extract_job(path: str) -> tuple[PolicyDocument | None, str | None]:
-    """Worker: extract one file; never raises (a bad file must not stop the batch)."""
+Extracted = tuple[PolicyDocument | None, str | None, bool]
+
+
+def _extract_job(path: str) -> Extracted:
+    """Worker: extract one file; never raises (a bad file must not stop the batch).
+
+    Returns (document, error, whether the error is a deterministic property of the bytes).
+    """
     try:
-        return refs.extract_source(Path(path)), None
+        return refs.extract_source(Path(path)), None, False
     except PolicyToolsError as err:
-        return None, str(err)
+        return None, str(err), True
     except Exception as err:  # an extractor bug on one file is that file's failure
-        return None, f"{path}: extraction failed ({type(err).__name__}: {err})"
+        return None, f"{path}: extraction failed ({type(err).__name__}: {err})", False
 
 
-def _extract_all(
-    paths: list[Path], jobs: int
-) -> Iterator[tuple[int, PolicyDocument | None, str | None]]:
-    """Yield (position, document, error) as extractions finish."""
+def _extract_all(paths: list[Path], jobs: int) -> Iterator[tuple[int, Extracted]]:
+    """Yield (position, extraction outcome) as extractions finish."""
     if jobs <= 1 or len(paths) <= 1:
         for i, p in enumerate(paths):
-            yield (i, *_extract_job(str(p)))
+            yield i, _extract_job(str(p))
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -398,20 +401,60 @@ def _extract_all(
         for fut in cf.as_completed(futures):
             i = futures[fut]
             try:
-                yield (i, *fut.result())
+                yield i, fut.result()
             except Exception as err:  # the worker process died (e.g. killed for memory)
-                yield i, None, f"{paths[i]}: extraction worker failed ({type(err).__name__}: {err})"
+                msg = f"{paths[i]}: extraction worker failed ({type(err).__name__}: {err})"
+                yield i, (None, msg, False)
 
 
-def _store_one(
-    store: Path, source: Path, doc: PolicyDocument, replace: bool
-) -> tuple[FileResult, str | None]:
-    """Write one extracted revision under the store lock; returns the result and the key."""
-    display = str(source)
+def _conflict_message(
+    ref: str, stored: str | None, stored_sha: str | None, source: Path, sha: str
+) -> str:
+    was = f"{stored} (sha256 {stored_sha[:12]})" if stored and stored_sha else "a damaged file"
+    return str(
+        ConflictError(
+            f"{ref} is already stored from {was}; {source.name} (sha256 {sha[:12]}) claims "
+            "the same policy number and effective date; stored revision kept "
+            "(use --replace to overwrite)"
+        )
+    )
+
+
+# The memo <store>/.ingest-cache.json remembers, per source sha256 and extractor version,
+# the outcome of sources that were extracted but not stored: a deterministic failure
+# (e.g. no effective date) or a refusal (conflict with a stored revision). Re-ingesting
+# the same bytes then costs a hash instead of an extraction. --replace bypasses it.
+
+
+def _read_memo(store: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads((store / CACHE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a cache: missing or damaged means empty
+    return data.get("sources", {}) if isinstance(data, dict) else {}
+
+
+def _remember(store: Path, sha: str, entry: dict[str, Any] | None) -> None:
+    """Record (or with ``None`` forget) the memo entry of ``sha`` (caller holds the lock)."""
+    memo = _read_memo(store)
+    if entry is None and sha not in memo:
+        return
+    if entry is None:
+        del memo[sha]
+    else:
+        memo[sha] = {"extractor_version": EXTRACTOR_VERSION, **entry}
+    atomic_write_text(store / CACHE_NAME, dumps({"format": 1, "sources": memo}))
+
+
+def _store_one(store: Path, source: Path, doc: PolicyDocument, replace: bool) -> FileResult:
+    """Write one extracted revision under the store lock."""
+    display, sha = str(source), doc.source.sha256
     try:
         key, date, notes = storage_key(doc, source)
     except StoreError as err:
-        return FileResult(display, "failed", message=str(err)), None
+        with store_lock(store):
+            _remember(store, sha, {"outcome": "failed", "cause": _cause(err, source)})
+        return FileResult(display, "failed", message=str(err))
     ref = f"{key}@{date}"
     target = revision_path(store, key, date)
     with store_lock(store):
@@ -421,29 +464,27 @@ def _store_one(
                 old: PolicyDocument | None = read_revision_file(target)
             except InputError:
                 old = None
-            same_bytes = old is not None and old.source.sha256 == doc.source.sha256
-            if same_bytes and old is not None:
+            if old is not None and old.source.sha256 == sha:
                 if old.source.extractor_version == doc.source.extractor_version:
-                    return FileResult(display, "unchanged", ref, "; ".join(notes)), None
+                    return FileResult(display, "unchanged", ref, "; ".join(notes))
                 notes.append(
                     f"re-extracted with extractor {doc.source.extractor_version} "
                     f"(was {old.source.extractor_version})"
                 )
             elif not replace:
-                stored = (
-                    f"{old.source.path} (sha256 {old.source.sha256[:12]})"
-                    if old
-                    else "a damaged file"
+                _remember(store, sha, {"outcome": "refused", "policy": key, "effective_date": date})
+                msg = _conflict_message(
+                    ref,
+                    old.source.path if old else None,
+                    old.source.sha256 if old else None,
+                    source,
+                    sha,
                 )
-                conflict = ConflictError(
-                    f"{ref} is already stored from {stored}; {source.name} (sha256 "
-                    f"{doc.source.sha256[:12]}) claims the same policy number and effective "
-                    "date; stored revision kept (use --replace to overwrite)"
-                )
-                return FileResult(display, "failed", ref, str(conflict)), None
+                return FileResult(display, "failed", ref, msg)
             else:
-                was = old.source.path if old else "a damaged file"
-                notes.append(f"replaced the revision from {was}")
+                notes.append(
+                    f"replaced the revision from {old.source.path if old else 'a damaged file'}"
+                )
             status = "replaced"
         index = read_index(store)
         now = time.time()
@@ -451,7 +492,12 @@ def _store_one(
         os.utime(target, (int(now), int(now)))
         _put_entry(index, key, catalog_entry(doc, date, _iso_time(now)))
         _write_index(store, index)
-    return FileResult(display, status, ref, "; ".join(notes)), key
+        _remember(store, sha, None)
+    return FileResult(display, status, ref, "; ".join(notes))
+
+
+def _cause(err: PolicyToolsError, source: Path) -> str:
+    return err.cause if isinstance(err, InputError) else str(err).removeprefix(f"{source}: ")
 
 
 def _ensure_index(store: Path) -> dict[str, Any]:
@@ -482,10 +528,74 @@ def _write_change_reports(
             old = read_revision_file(revision_path(store, key, old_date))
             new = read_revision_file(revision_path(store, key, new_date))
             result.reports.extend(write_reports(old, new, reports_dir))
-        except PolicyToolsError as err:
-            result.report_notes.append(
-                f"change report {key} {old_date} -> {new_date} failed: {err}"
+        except Exception as err:  # the revisions are stored; say what went wrong and go on
+            result.report_errors.append(
+                f"change report {key} {old_date} -> {new_date} failed: "
+                f"{err if isinstance(err, PolicyToolsError) else repr(err)}"
             )
+
+
+class _Batch:
+    """One ingest run: per-file outcomes in input order, progress, pre-checks."""
+
+    def __init__(
+        self, store: Path, files: list[Path], total: int, echo: Echo | None, progress: bool
+    ) -> None:
+        self.store, self.files, self.total, self.echo = store, files, total, echo
+        self.results: dict[int, FileResult] = {}
+        self.bar = (
+            click.progressbar(length=total, label="Ingesting", file=sys.stderr)
+            if progress
+            else None
+        )
+
+    def finish(self, pos: int, res: FileResult) -> None:
+        self.results[pos] = res
+        if self.bar is not None:
+            self.bar.update(1)
+        elif self.echo is not None:
+            detail = (
+                f" ({_clean(res.message.removeprefix(f'{res.source}: '))})" if res.message else ""
+            )
+            n = len(self.results)
+            self.echo(f"[{n}/{self.total}] {res.status} {res.ref or '-'} <- {res.source}{detail}")
+
+    def precheck(
+        self,
+        pos: int,
+        sha: str,
+        replace: bool,
+        index: dict[str, Any],
+        memo: dict[str, dict[str, Any]],
+    ) -> bool:
+        """Settle ``pos`` without extraction when its bytes are known; True if settled."""
+        path, store = self.files[pos], self.store
+        for policy, info in index["policies"].items():
+            for rev in info["revisions"]:
+                if (
+                    rev["sha256"] == sha
+                    and rev.get("extractor_version") == EXTRACTOR_VERSION
+                    and revision_path(store, policy, rev["effective_date"]).exists()
+                ):
+                    self.finish(
+                        pos, FileResult(str(path), "unchanged", f"{policy}@{rev['effective_date']}")
+                    )
+                    return True
+        seen = memo.get(sha)
+        if replace or not seen or seen.get("extractor_version") != EXTRACTOR_VERSION:
+            return False
+        if seen.get("outcome") == "failed":
+            msg = f"{path}: {seen.get('cause')} (known outcome for these bytes; not re-extracted)"
+            self.finish(pos, FileResult(str(path), "failed", message=msg))
+            return True
+        policy, date = str(seen.get("policy")), str(seen.get("effective_date"))
+        for rev in index["policies"].get(policy, {}).get("revisions", []):
+            if rev["effective_date"] == date and rev["sha256"] != sha:
+                ref = f"{policy}@{date}"
+                msg = _conflict_message(ref, rev["source"], rev["sha256"], path, sha)
+                self.finish(pos, FileResult(str(path), "failed", ref, msg))
+                return True
+        return False
 
 
 def ingest_paths(
@@ -506,89 +616,65 @@ def ingest_paths(
     sources named, unless ``replace``. One bad file never stops the batch.
     """
     store = resolve_store(store_dir)
-    result = IngestResult(store)
     files, missing = collect_sources(paths)
-    by_pos: dict[int, FileResult] = {}
-    total = len(files) + len(missing)
-    done = 0
-    bar = click.progressbar(length=total, label="Ingesting", file=sys.stderr) if progress else None
-
-    def finish(pos: int, res: FileResult) -> None:
-        nonlocal done
-        by_pos[pos] = res
-        done += 1
-        if bar is not None:
-            bar.update(1)
-        elif echo is not None:
-            detail = f" ({_clean(res.message)})" if res.message else ""
-            echo(f"[{done}/{total}] {res.status} {res.ref or '-'} <- {res.source}{detail}")
-
+    batch = _Batch(store, files, len(files) + len(missing), echo, progress)
     for j, res in enumerate(missing, start=len(files)):
-        finish(j, res)
+        batch.finish(j, res)
 
-    known = {
-        r["sha256"]: (policy, r)
-        for policy, info in _ensure_index(store)["policies"].items()
-        for r in info["revisions"]
-    }
+    index, memo = _ensure_index(store), _read_memo(store)
     todo: list[int] = []
-    batch_sha: dict[str, int] = {}
+    first_of: dict[str, int] = {}
     shas: dict[int, str] = {}
     for pos, path in enumerate(files):
         try:
             sha = shas[pos] = sha256_file(path)
         except OSError as err:
-            finish(pos, FileResult(str(path), "failed", message=f"{path}: cannot read ({err})"))
+            batch.finish(
+                pos, FileResult(str(path), "failed", message=f"{path}: cannot read ({err})")
+            )
             continue
-        hit = known.get(sha)
-        if hit and hit[1].get("extractor_version") == EXTRACTOR_VERSION:
-            policy, rev = hit
-            if revision_path(store, policy, rev["effective_date"]).exists():
-                ref = f"{policy}@{rev['effective_date']}"
-                finish(pos, FileResult(str(path), "unchanged", ref))
-                continue
-        if sha in batch_sha:
-            continue  # same bytes as an earlier file of this batch: settled after it
-        batch_sha[sha] = pos
-        todo.append(pos)
+        if sha not in first_of and not batch.precheck(pos, sha, replace, index, memo):
+            todo.append(pos)
+        first_of.setdefault(sha, pos)
 
     changed: list[tuple[str, str]] = []
-    ready: dict[int, tuple[PolicyDocument | None, str | None]] = {}
+    ready: dict[int, Extracted] = {}
     next_k = 0
-    for k, extracted, problem in _extract_all([files[p] for p in todo], jobs):
-        ready[k] = (extracted, problem)
+    for k, outcome in _extract_all([files[p] for p in todo], jobs):
+        ready[k] = outcome
         while next_k in ready:  # store in input order: deterministic outcomes
-            pos = todo[next_k]
-            doc_k, err_k = ready.pop(next_k)
+            pos, (doc, problem, deterministic) = todo[next_k], ready.pop(next_k)
             next_k += 1
-            if doc_k is None:
-                finish(pos, FileResult(str(files[pos]), "failed", message=err_k or "failed"))
+            if doc is None:
+                if deterministic and problem:
+                    with store_lock(store):
+                        cause = problem.removeprefix(f"{files[pos]}: ")
+                        _remember(store, shas[pos], {"outcome": "failed", "cause": cause})
+                msg = problem or "failed"
+                batch.finish(pos, FileResult(str(files[pos]), "failed", message=msg))
                 continue
             try:
-                res, key = _store_one(store, files[pos], doc_k, replace)
+                res = _store_one(store, files[pos], doc, replace)
             except (OSError, PolicyToolsError) as exc:
-                res, key = (
-                    FileResult(str(files[pos]), "failed", message=f"{files[pos]}: {exc}"),
-                    None,
-                )
-            finish(pos, res)
-            if key and res.ref and res.status in ("added", "replaced"):
-                changed.append((key, res.ref.partition("@")[2]))
+                res = FileResult(str(files[pos]), "failed", message=f"{files[pos]}: {exc}")
+            batch.finish(pos, res)
+            if res.ref and res.status in ("added", "replaced"):
+                policy, _, date = res.ref.partition("@")
+                changed.append((policy, date))
 
-    for pos, path in enumerate(files):  # duplicates within the batch
-        if pos in by_pos or pos not in shas:
+    for pos, path in enumerate(files):  # later copies of the same bytes within the batch
+        if pos in batch.results or pos not in shas:
             continue
-        first = by_pos[batch_sha[shas[pos]]]
+        first = batch.results[first_of[shas[pos]]]
+        note = f"same bytes as {first.source}"
         if first.status == "failed":
-            finish(pos, FileResult(str(path), "failed", message=f"same bytes as {first.source}"))
+            batch.finish(pos, FileResult(str(path), "failed", message=note))
         else:
-            finish(
-                pos, FileResult(str(path), "unchanged", first.ref, f"same bytes as {first.source}")
-            )
+            batch.finish(pos, FileResult(str(path), "unchanged", first.ref, note))
 
-    if bar is not None:
-        bar.render_finish()
-    result.files = [by_pos[i] for i in sorted(by_pos)]
+    if batch.bar is not None:
+        batch.bar.render_finish()
+    result = IngestResult(store, [batch.results[i] for i in sorted(batch.results)])
     if reports and changed:
         _write_change_reports(store, changed, reports_dir or Path("reports"), result)
     return result

@@ -437,3 +437,40 @@ def test_cli_two_concurrent_real_ingests(tmp_path: Path, real_extractor: None) -
         ("2025-08-08", "Policy Inception"),
         ("2026-05-06", "Annual Review"),
     ]
+
+
+def test_refused_and_failed_bytes_are_not_extracted_again(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a = fake_file(tmp_path, "a.pdf", name="First")
+    b = fake_file(tmp_path, "b.pdf", name="Second")  # conflicts with a
+    u = fake_file(tmp_path, "u.pdf", number="MP-9", date=None)  # cannot be dated
+    first = ingest_paths([a, b, u], store_dir=store, reports=False)
+    assert [f.status for f in first.files] == ["added", "failed", "failed"]
+    assert sorted(CALLS) == ["a.pdf", "b.pdf", "u.pdf"]
+    CALLS.clear()
+    again = ingest_paths([a, b, u], store_dir=store, reports=False)
+    assert CALLS == []
+    assert [f.status for f in again.files] == ["unchanged", "failed", "failed"]
+    assert again.files[1].message == first.files[1].message  # the same conflict, both sources
+    assert again.files[2].message.startswith(f"{u}: no effective date found")
+    assert again.files[2].message.endswith("(known outcome for these bytes; not re-extracted)")
+    # --replace bypasses the memo and extracts
+    assert ingest([b], store, replace=True)[0] == {"b.pdf": "replaced"}
+    assert CALLS == ["b.pdf"]
+    # a new extractor version retries the undated file
+    CALLS.clear()
+    FAKE_VERSION["value"] = "9.9.9"
+    monkeypatch.setattr("policy_tools.store.EXTRACTOR_VERSION", "9.9.9")
+    assert ingest([u], store)[0] == {"u.pdf": "failed"}
+    assert CALLS == ["u.pdf"]
+
+
+def test_refused_bytes_are_stored_once_the_slot_is_free(tmp_path: Path, store: Path) -> None:
+    a = fake_file(tmp_path, "a.pdf", name="First")
+    b = fake_file(tmp_path, "b.pdf", name="Second")
+    ingest([a, b], store)
+    (store / "MP-1" / "2025-01-01.json").unlink()
+    rebuild_index(store)
+    assert ingest([b], store)[0] == {"b.pdf": "added"}
+    assert ingest([a], store)[0] == {"a.pdf": "failed"}
