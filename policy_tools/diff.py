@@ -26,6 +26,7 @@ spellings, the document title and section titles go in ``format_changes``.
 
 from __future__ import annotations
 
+import calendar
 import difflib
 import re
 import unicodedata
@@ -1096,20 +1097,7 @@ _PAGE_REMNANT = re.compile(
     r"\s*(?:\bSubject:\s*[\w\-]+(?:\s[\w\-]+)?\s+)?\bPage:?\s*\d+\s+of\s+\d+\b\s*",
     re.IGNORECASE,
 )
-_MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+_MONTH_NAMES = list(calendar.month_name)[1:]
 DATE_PLACEHOLDER = "<policy date>"
 
 
