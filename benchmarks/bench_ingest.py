@@ -1,0 +1,117 @@
+"""Benchmark ingest into the version store (a script, not a test).
+
+Measures, each in fresh temporary stores and as the user runs it (``policy-tools``
+subprocesses, so start-up time counts):
+
+1. first ingest of a folder with ``--jobs 1`` vs re-ingesting the same files
+   (everything ``unchanged``; the issue asks for < 5% of the first ingest);
+2. first ingest with ``--jobs 2`` (speed-up over ``--jobs 1``);
+3. peak resident memory of extracting the largest file alone (``wait4`` rusage).
+
+Usage: ``python benchmarks/bench_ingest.py [FOLDER] [--json OUT]``
+(default folder: ../shared/corpus/real, else source_pdfs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXE = Path(sys.executable).parent / "policy-tools"
+SUFFIXES = {".pdf", ".md", ".txt", ".html", ".htm"}
+
+
+def run_ingest(folder: Path, store: Path, jobs: int) -> tuple[float, str, int]:
+    """Run ``policy-tools ingest``; return wall seconds, the summary's last line, exit code."""
+    cmd = [str(EXE), "ingest", str(folder), "--store", str(store), "--jobs", str(jobs)]
+    start = time.perf_counter()
+    proc = subprocess.run([*cmd, "--no-reports"], capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+    return elapsed, last, proc.returncode
+
+
+def peak_rss_mib(path: Path) -> tuple[float, float]:
+    """Extract ``path`` in a child process; return (peak RSS MiB, wall seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(EXE), "extract", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, _, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    return usage.ru_maxrss / 1024, elapsed  # Linux: ru_maxrss in KiB
+
+
+def main() -> int:
+    default = ROOT.parent / "shared" / "corpus" / "real"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=default if default.is_dir() else ROOT / "source_pdfs",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    folder: Path = args.folder
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
+    if not files:
+        print(f"no policy files in {folder}", file=sys.stderr)
+        return 2
+    largest = max(files, key=lambda p: p.stat().st_size)
+    size_mb = sum(p.stat().st_size for p in files) / 1e6
+    print(f"folder: {folder} ({len(files)} files, {size_mb:.1f} MB); {os.cpu_count()} CPUs")
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        t1, sum1, rc1 = run_ingest(folder, tmp / "s1", jobs=1)
+        print(f"first ingest  --jobs 1: {t1:8.2f} s  exit {rc1}  [{sum1}]")
+        t_re, sum_re, rc_re = run_ingest(folder, tmp / "s1", jobs=1)
+        print(f"re-ingest     --jobs 1: {t_re:8.2f} s  exit {rc_re}  [{sum_re}]")
+        t2, sum2, rc2 = run_ingest(folder, tmp / "s2", jobs=2)
+        print(f"first ingest  --jobs 2: {t2:8.2f} s  exit {rc2}  [{sum2}]")
+        same = all(
+            (tmp / "s2" / p.relative_to(tmp / "s1")).read_bytes() == p.read_bytes()
+            for p in (tmp / "s1").glob("*/*.json")
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    rss, t_largest = peak_rss_mib(largest)
+
+    figures = {
+        "files": len(files),
+        "first_ingest_jobs1_s": round(t1, 2),
+        "reingest_s": round(t_re, 2),
+        "reingest_ratio": round(t_re / t1, 4),
+        "first_ingest_jobs2_s": round(t2, 2),
+        "speedup_jobs2": round(t1 / t2, 2),
+        "jobs2_store_identical": same,
+        "largest_file": largest.name,
+        "largest_file_mb": round(largest.stat().st_size / 1e6, 2),
+        "largest_extract_s": round(t_largest, 2),
+        "largest_peak_rss_mib": round(rss, 1),
+    }
+    print(f"re-ingest / first ingest: {figures['reingest_ratio']:.2%} (target < 5%)")
+    print(
+        f"speed-up --jobs 2 over --jobs 1: {figures['speedup_jobs2']:.2f}x "
+        f"(revision files identical: {same})"
+    )
+    print(
+        f"largest file {largest.name} ({figures['largest_file_mb']} MB): "
+        f"peak RSS {rss:.0f} MiB, {t_largest:.1f} s"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0 if figures["reingest_ratio"] < 0.05 and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
