@@ -16,6 +16,17 @@ to that instant, so a rebuild keeps the time from the old catalog when it descri
 same source bytes, else takes the file mtime (equal to the ingest time unless the file
 was copied or checked out without its mtime, e.g. by ``git clone``).
 
+Ingest (``policy-tools ingest PATH...``): a file named on the command line is always
+tried; folders are searched recursively for ``.pdf .md .txt .html .htm`` files, skipping
+hidden files and folders and paperwork (README, LICENSE, CHANGELOG, MANIFEST.tsv, ...).
+Bytes already in the catalog are ``unchanged`` without extraction (sha256 look-up; a new
+extractor version re-extracts them). A different source for a stored policy + effective
+date is refused (``failed``, stored file untouched) unless ``--replace``. Sources that were
+extracted but could not be stored (refused, or e.g. undatable) are remembered by sha256
+in ``<store>/.ingest-cache.json`` so re-ingesting them costs a hash, not an extraction;
+``--replace`` or a new extractor version bypasses that memo. Extraction runs outside the
+lock (``--jobs N`` processes); each store write holds the lock.
+
 Policy key: the policy number as printed (characters outside ``A-Z a-z 0-9 . _ -``
 become ``-``). A document without a number (e.g. the TennCare PDL criteria) is filed
 under a slug of its policy name, failing that of its file name with dates removed, so

@@ -474,3 +474,36 @@ def test_refused_bytes_are_stored_once_the_slot_is_free(tmp_path: Path, store: P
     rebuild_index(store)
     assert ingest([b], store)[0] == {"b.pdf": "added"}
     assert ingest([a], store)[0] == {"a.pdf": "failed"}
+
+
+def test_cli_ingest_writes_change_report_for_newer_revision(
+    tmp_path: Path, real_extractor: None
+) -> None:
+    runner = CliRunner()
+    store, reports = tmp_path / "s", tmp_path / "r"
+    base = ["--store", str(store), "--reports-dir", str(reports)]
+    res = runner.invoke(cli, ["ingest", str(PDF_2025), *base])
+    assert res.exit_code == 0 and "Change reports written" not in res.output
+    res = runner.invoke(cli, ["ingest", str(PDF_2026), *base])
+    assert res.exit_code == 0, res.output
+    written = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.*"))
+    assert written == [
+        f"MP-RX-FP-171-25/2025-08-08_to_2026-05-06.{ext}" for ext in ("html", "json", "md")
+    ]
+    for name in written:
+        assert str(reports / name) in res.output
+
+
+def test_progress_bar_replaces_plain_lines(
+    tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines: list[str] = []
+    files = [fake_file(tmp_path, "a.pdf"), fake_file(tmp_path, "b.pdf", date="2026-01-01")]
+    ingest_paths(files, store_dir=store, reports=False, echo=lines.append, progress=True)
+    assert lines == []
+    assert "Ingesting" in capsys.readouterr().err
+    ingest_paths(files, store_dir=store, reports=False, echo=lines.append)
+    assert lines == [
+        f"[1/2] unchanged MP-1@2025-01-01 <- {files[0]}",
+        f"[2/2] unchanged MP-1@2026-01-01 <- {files[1]}",
+    ]
