@@ -831,3 +831,47 @@ def test_cli_report_from_files(
     assert result.exit_code == 0 and result.output.startswith("# Change report: MP-RX-FP-171-25")
     result = CliRunner().invoke(cli, ["report", files[0], str(tmp_path / "missing.json")])
     assert result.exit_code == 2 and "missing.json" in result.output
+
+
+# ----------------------------------------------------------------------------- real pipeline
+
+GOLDEN = Path(__file__).resolve().parent.parent / "extracted" / "MP-RX-FP-171-25"
+
+
+@pytest.fixture(scope="module")
+def real() -> tuple[PolicyDocument, PolicyDocument, ChangeSet]:
+    from policy_tools.diff import diff_documents
+    from policy_tools.refs import read_revision_file
+
+    old = read_revision_file(GOLDEN / "2025-08-08.json")
+    new = read_revision_file(GOLDEN / "2026-05-06.json")
+    return old, new, diff_documents(old, new)
+
+
+def test_real_markdown_and_html_report_the_same_change_ids(
+    real: tuple[PolicyDocument, PolicyDocument, ChangeSet],
+) -> None:
+    old, new, cs = real
+    expected = {c.id for c in cs.changes} | {c.id for c in cs.format_changes}
+    assert len(expected) > 40
+    md_text = render(cs, old, new, "md", generated_at=WHEN)
+    assert change_ids_md(md_text) == expected
+    assert change_ids_html(render(cs, old, new, "html", generated_at=WHEN)) == expected
+    for fact in ("C7A.1", "C79.31", "~~4 to 5~~ **2 to 4**", "Progressive Disease"):
+        assert fact in md_text, fact
+
+
+def test_real_cli_report_from_store_references(
+    real: tuple[PolicyDocument, PolicyDocument, ChangeSet],
+) -> None:
+    store = str(GOLDEN.parent)
+    args = ["report", "MP-RX-FP-171-25@inception", "MP-RX-FP-171-25@latest", "--store", store]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert ChangeSet.model_validate_json(result.output) == real[2]
+    result = CliRunner().invoke(cli, [*args, "--format", "html"])
+    assert result.exit_code == 0 and "criteria changed: yes" in result.output
+    result = CliRunner().invoke(
+        cli, ["report", "MP-RX-FP-171-25@1999-01-01", "X@latest", "--store", store]
+    )
+    assert result.exit_code == 2 and "no revision effective 1999-01-01" in result.output
