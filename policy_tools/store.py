@@ -52,7 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 from pydantic import BaseModel
@@ -71,6 +71,9 @@ from .refs import (
     resolve_store,
     revision_path,
 )
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 __all__ = [
     "INGEST_SUFFIXES",
@@ -554,16 +557,20 @@ class _Batch:
     ) -> None:
         self.store, self.files, self.total, self.echo = store, files, total, echo
         self.results: dict[int, FileResult] = {}
-        self.bar = (
-            click.progressbar(length=total, label="Ingesting", file=sys.stderr)
-            if progress
-            else None
-        )
+        self.bar: ProgressBar[str] | None = None
+        if progress:
+            self.bar = click.progressbar(
+                length=total,
+                label="Ingesting",
+                file=sys.stderr,
+                item_show_func=lambda item: _clean(Path(item).name) if item else None,
+            )
+            self.bar.render_progress()  # show the bar before the first file finishes
 
     def finish(self, pos: int, res: FileResult) -> None:
         self.results[pos] = res
         if self.bar is not None:
-            self.bar.update(1)
+            self.bar.update(1, res.source)
         elif self.echo is not None:
             detail = (
                 f" ({_clean(res.message.removeprefix(f'{res.source}: '))})" if res.message else ""
