@@ -60,7 +60,7 @@ from pydantic import BaseModel
 from . import EXTRACTOR_VERSION, refs
 from .errors import ConflictError, InputError, PolicyToolsError, StoreError
 from .io import atomic_write_text, dumps, sha256_file
-from .models import Leaf, Node, PolicyDocument
+from .models import HistoryEntry, Leaf, Node, PolicyDocument
 from .refs import (
     DATE_RE,
     list_policies,
@@ -130,16 +130,22 @@ def _iso_time(ts: float) -> str:
     return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _row_dates(row: HistoryEntry) -> list[str]:
+    """Dates a policy-history row prints (its own date, P&T and UM approval), ISO forms."""
+    own = getattr(row, "date", None)  # optional field; may be "YYYY-MM"
+    return [d for d in (own, row.pt_approval_date, row.um_approval_date) if d]
+
+
 def review_type(doc: PolicyDocument) -> str | None:
     """Review type of the newest policy-history row (latest approval date; ties: last row)."""
     best: tuple[str, int] | None = None
     chosen = None
     for pos, row in enumerate(doc.history):
-        dates = [d for d in (row.pt_approval_date, row.um_approval_date) if d and DATE_RE.match(d)]
+        dates = [d for d in _row_dates(row) if re.match(r"^\d{4}-\d{2}", d)]
         rank = (max(dates) if dates else "", pos)
         if best is None or rank >= best:
             best, chosen = rank, row
-    return chosen.review_type if chosen else None
+    return (chosen.review_type or None) if chosen else None
 
 
 def catalog_entry(doc: PolicyDocument, date: str, ingested_at: str) -> dict[str, Any]:
@@ -282,12 +288,7 @@ def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]
     )
     if date is None:
         named = re.findall(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)", source.name)
-        history = [
-            d
-            for row in doc.history
-            for d in (row.pt_approval_date, row.um_approval_date)
-            if d and DATE_RE.match(d)
-        ]
+        history = [d for row in doc.history for d in _row_dates(row) if DATE_RE.match(d)]
         for what, found in (
             ("the last review date", meta.last_review_date),
             ("the date in the file name", named[-1] if named else None),
@@ -890,7 +891,13 @@ def _text_history(doc: PolicyDocument) -> list[str]:
     lines: list[str] = []
     for h in doc.history:
         dates = ", ".join(
-            f"{k} {v}" for k, v in (("P&T", h.pt_approval_date), ("UM", h.um_approval_date)) if v
+            f"{k} {v}"
+            for k, v in (
+                ("date", getattr(h, "date", None)),
+                ("P&T", h.pt_approval_date),
+                ("UM", h.um_approval_date),
+            )
+            if v
         )
         lines.append(f"{_one_line(h.review_type)}{f' ({dates})' if dates else ''}{_page(h.page)}")
         lines.append(f"  {_one_line(h.summary)}")
