@@ -401,6 +401,15 @@ def test_cli_ingest_canonical_pdfs(tmp_path: Path, real_extractor: None) -> None
     res = runner.invoke(cli, args)
     assert res.exit_code == 0
     assert "0 added, 2 unchanged, 0 replaced, 0 failed" in res.output
+    # the "done when": both revisions listed with their review types
+    res = runner.invoke(cli, ["versions", "MP-RX-FP-171-25", "--store", str(store)])
+    assert res.exit_code == 0
+    rows = [line.split()[:3] for line in res.output.splitlines()[2:]]
+    assert rows == [["2025-08-08", "Policy", "Inception"], ["2026-05-06", "Annual", "Review"]]
+    res = runner.invoke(
+        cli, ["show", "MP-RX-FP-171-25@previous", "--store", str(store), "--section", "policy"]
+    )
+    assert res.exit_code == 0 and "Effective date:     2025-08-08" in res.output
 
 
 def test_cli_bad_file_next_to_good_one(tmp_path: Path, real_extractor: None) -> None:
