@@ -558,6 +558,7 @@ class _Batch:
     ) -> None:
         self.store, self.files, self.total, self.echo = store, files, total, echo
         self.results: dict[int, FileResult] = {}
+        self.known: dict[str, tuple[str, dict[str, Any]]] = {}  # sha256 -> catalog entry
         self.bar: ProgressBar[str] | None = None
         if progress:
             self.bar = click.progressbar(
@@ -589,17 +590,16 @@ class _Batch:
     ) -> bool:
         """Settle ``pos`` without extraction when its bytes are known; True if settled."""
         path, store = self.files[pos], self.store
-        for policy, info in index["policies"].items():
-            for rev in info["revisions"]:
-                if (
-                    rev["sha256"] == sha
-                    and rev.get("extractor_version") == EXTRACTOR_VERSION
-                    and revision_path(store, policy, rev["effective_date"]).exists()
-                ):
-                    self.finish(
-                        pos, FileResult(str(path), "unchanged", f"{policy}@{rev['effective_date']}")
-                    )
-                    return True
+        hit = self.known.get(sha)
+        if hit is not None:
+            policy, rev = hit
+            date = rev["effective_date"]
+            if (
+                rev.get("extractor_version") == EXTRACTOR_VERSION
+                and revision_path(store, policy, date).exists()
+            ):
+                self.finish(pos, FileResult(str(path), "unchanged", f"{policy}@{date}"))
+                return True
         seen = memo.get(sha)
         if replace or not seen or seen.get("extractor_version") != EXTRACTOR_VERSION:
             return False
@@ -641,6 +641,11 @@ def ingest_paths(
         batch.finish(j, res)
 
     index, memo = _ensure_index(store), _read_memo(store)
+    batch.known = {
+        rev["sha256"]: (policy, rev)
+        for policy, info in index["policies"].items()
+        for rev in info["revisions"]
+    }
     todo: list[int] = []
     first_of: dict[str, int] = {}
     shas: dict[int, str] = {}

@@ -516,3 +516,32 @@ def test_progress_bar_replaces_plain_lines(
         f"[1/2] unchanged MP-1@2025-01-01 <- {files[0]}",
         f"[2/2] unchanged MP-1@2026-01-01 <- {files[1]}",
     ]
+
+
+@pytest.mark.corpus
+def test_corpus_conflict_between_two_renderings(
+    corpus_dir: Path, tmp_path: Path, real_extractor: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus holds one Cigna revision printed twice (Adobe, PDFium): different bytes,
+    same policy number and effective date - the second is refused, naming the first."""
+    adobe = corpus_dir / "cigna_rituximab-non-oncology_ip0319_2026-02-01_adobe.pdf"
+    pdfium = corpus_dir / "cigna_rituximab-non-oncology_ip0319_2026-02-01_pdfium.pdf"
+    store = tmp_path / "s"
+    res = ingest_paths([adobe, pdfium], store_dir=store, jobs=2, reports=False)
+    assert [(f.status, f.ref) for f in res.files] == [
+        ("added", "IP0319@2026-02-01"),
+        ("failed", "IP0319@2026-02-01"),
+    ]
+    assert f"already stored from {adobe.name} (sha256 {sha256_file(adobe)[:12]})" in (
+        res.files[1].message
+    )
+    assert res.exit_code == 1
+    stored = (store / "IP0319" / "2026-02-01.json").read_bytes()
+
+    def no_extraction(path: Path) -> PolicyDocument:
+        raise AssertionError(f"{path} extracted again")
+
+    monkeypatch.setattr("policy_tools.refs.extract_source", no_extraction)
+    again = ingest_paths([pdfium, adobe], store_dir=store, reports=False)
+    assert [f.status for f in again.files] == ["failed", "unchanged"]
+    assert (store / "IP0319" / "2026-02-01.json").read_bytes() == stored
