@@ -12,12 +12,13 @@ Everything here is pure and cached: the same code always expands the same way.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import simple_icd_10_cm as icd
+from types import ModuleType
+from typing import Any
 
 __all__ = [
     "CodeCheck",
@@ -28,6 +29,21 @@ __all__ = [
     "normalize_code",
     "split_range",
 ]
+
+
+class _LazyICD:
+    """simple_icd_10_cm parses the whole code set on import (seconds): import on first use."""
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def module() -> ModuleType:
+        return importlib.import_module("simple_icd_10_cm")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module(), name)
+
+
+icd = _LazyICD()
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-"})
 # HCPCS Level II: one letter A-V and four digits (J9026).
