@@ -1004,10 +1004,13 @@ def _diff_texts(
     threshold: float,
     key: Callable[[Any], Any] | None = None,
     cmp: Callable[[Any], str] | None = None,
+    relabel: bool = True,
 ) -> None:
     """Text items matched by identity key / exact text, then similarity; DeepDiff decides.
 
     ``text`` is what a reader sees; ``cmp`` (default: ``text``) is what is compared.
+    ``relabel=False``: a label change alone is not reported (free text of generic
+    sections, where list markers are layout).
     """
     cmpf = cmp or text
     keyf = key or (lambda x: compare_key(cmpf(x)))
@@ -1033,7 +1036,7 @@ def _diff_texts(
 
     for k, (i, j) in enumerate(pairs):
         o, n = olds[i], news[j]
-        if f"m{k:04d}" in modified or (lab(o) or "") != (lab(n) or ""):
+        if f"m{k:04d}" in modified or (relabel and (lab(o) or "") != (lab(n) or "")):
             # equal under ``cmp``: only the label can have changed (renumbered)
             old_text = text(o) if f"m{k:04d}" in modified else text(n)
             _text_change(
@@ -1265,6 +1268,7 @@ def _diff_sections(old: PolicyDocument, new: PolicyDocument, out: _Collector) ->
             noun="text",
             threshold=TEXT_MATCH,
             cmp=lambda u: u.cmp,
+            relabel=False,
         )
 
 
@@ -1483,6 +1487,8 @@ def render_text(cs: ChangeSet) -> str:
                 if ch.new:
                     lines.append("      new:")
                     lines.append(_indent(str(ch.new), "        + "))
+            elif ch.kind == "moved" and not ch.words:
+                lines.append(f"      {_plain(ch.new)}")
             elif ch.kind != "renumbered":
                 lines.append(f"      {redline(ch.words, ch.old, ch.new)}")
             if ch.codes_gained:

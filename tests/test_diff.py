@@ -835,3 +835,20 @@ def test_corpus_carvykti_four_to_one_prior_lines(corpus_dir: Path) -> None:
         ("insert", "ONE"),
     ]
     assert "ONE or more prior lines" in c.new
+
+
+def test_generic_section_list_markers_are_layout() -> None:
+    def sec(labels: list[str], texts: list[str]) -> Section:
+        blocks = [
+            Block(type="list_item", label=lab, text=t, page=1)
+            for lab, t in zip(labels, texts, strict=True)
+        ]
+        return Section(key="misc", title="Misc", page=1, blocks=blocks)
+
+    texts = ["Dose is weight based.", "Infuse over two hours.", "Monitor for reactions."]
+    old = make_doc(sections=[sec(["a)", "b)", "c)"], texts)])
+    new = make_doc(
+        sections=[sec(["1.", "2.", "3.", "4."], [*texts[:1], "Premedicate.", *texts[1:]])]
+    )
+    cs = diff_documents(old, new)
+    assert [(c.kind, c.new, c.new_label) for c in cs.changes] == [("added", "Premedicate.", "2.")]
