@@ -33,6 +33,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -124,6 +125,7 @@ _TYPO = str.maketrans(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_text(text: str | None) -> str:
     """Display form: NFKC, one space between words, no space before , . ; : ) ]."""
     if not text:
@@ -136,6 +138,7 @@ def clean_text(text: str | None) -> str:
     return t
 
 
+@lru_cache(maxsize=1 << 16)
 def compare_key(text: str | None) -> str:
     """What two texts must share to be 'the same': case, spacing, end punctuation aside."""
     t = clean_text(text).casefold()
