@@ -70,6 +70,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 OP_WORDS = {"AND": "ALL of", "OR": "ANY of"}
+MAX_FINDING_REFS = 25  # changes listed per audit finding; the rest are in their section
 
 
 def section_rank(section: str) -> tuple[int, str]:
@@ -84,12 +85,14 @@ def section_title(section: str, docs: Sequence[PolicyDocument] = ()) -> str:
     """Human title of a change-set section key (``sections.<key>`` uses the printed title)."""
     if section in SECTION_TITLES:
         return SECTION_TITLES[section]
+    if not section:
+        return "Other"
     head, _, rest = section.partition(".")
     if head == "sections" and rest:
-        for doc in docs:
-            for sec in doc.sections:
-                if sec.key == rest:
-                    return sec.title.rstrip(":").strip()
+        printed = (sec.title for doc in docs for sec in doc.sections if sec.key == rest)
+        return next((t for t in (norm(p).rstrip(":").strip() for p in printed) if t), "") or (
+            rest.replace("_", " ").capitalize()
+        )
     base = SECTION_TITLES.get(head, head.replace("_", " ").capitalize())
     return f"{base}: {rest.replace('_', ' ')}" if rest else base
 
@@ -234,8 +237,10 @@ class SectionView:
 class FindingView:
     section: str
     section_title: str
+    section_anchor: str
     message: str
     changes: tuple[ChangeRef, ...]
+    more: int
 
 
 @dataclass(frozen=True)
@@ -333,6 +338,10 @@ def plural(count: int, noun: str) -> str:
 
 def anchor_for(change_id: str) -> str:
     return "change-" + re.sub(r"[^A-Za-z0-9_-]", "-", change_id)
+
+
+def section_anchor(section: str) -> str:
+    return "section-" + re.sub(r"[^A-Za-z0-9_-]", "-", section)
 
 
 def links_for(ids: Iterable[str]) -> tuple[ChangeLink, ...]:
@@ -764,7 +773,7 @@ def section_view(
     return SectionView(
         key=key,
         title=title,
-        anchor="section-" + re.sub(r"[^A-Za-z0-9_-]", "-", key),
+        anchor=section_anchor(key),
         added=kinds.count("added"),
         removed=kinds.count("removed"),
         modified=kinds.count("modified"),
@@ -846,7 +855,12 @@ def build_context(
         ),
         undocumented=tuple(
             FindingView(
-                f.section, section_title(f.section, docs), norm(f.message), refs(f.change_ids)
+                section=f.section,
+                section_title=section_title(f.section, docs),
+                section_anchor=section_anchor(f.section) if f.section in grouped else "",
+                message=norm(f.message),
+                changes=refs(f.change_ids[:MAX_FINDING_REFS]),
+                more=max(0, len(refs(f.change_ids)) - MAX_FINDING_REFS),
             )
             for f in audit.undocumented
         ),

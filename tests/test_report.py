@@ -875,3 +875,47 @@ def test_real_cli_report_from_store_references(
         cli, ["report", "MP-RX-FP-171-25@1999-01-01", "X@latest", "--store", store]
     )
     assert result.exit_code == 2 and "no revision effective 1999-01-01" in result.output
+
+
+def test_long_audit_findings_are_capped_and_link_to_their_section(
+    pair: tuple[PolicyDocument, PolicyDocument, ChangeSet],
+) -> None:
+    old, new, _ = pair
+    many = [
+        Change(
+            id=f"C{i:03d}",
+            section="sections.preamble",
+            kind="modified",
+            path=f"s[{i}]",
+            summary=f"Modified text {i}",
+            old=f"a {i}",
+            new=f"b {i}",
+            old_page=i,
+            new_page=i,
+        )
+        for i in range(1, 31)
+    ]
+    cs = ChangeSet(
+        **{"from": RevisionInfo(effective_date="2025-05-01")},
+        to=RevisionInfo(effective_date="2025-06-01"),
+        changes=many,
+        audit=Audit(
+            undocumented=[
+                UndocumentedFinding(
+                    section="sections.preamble",
+                    message="no history row",
+                    change_ids=[c.id for c in many],
+                )
+            ]
+        ),
+    )
+    root = parse_html(render(cs, old, new, "html", generated_at=WHEN))
+    finding = by_id(root, "undocumented")
+    assert len(finding.xpath(".//ul[@class='refs']/li")) == 25
+    more = finding.xpath(".//p[@class='more']")[0]
+    assert text(more) == "… and 5 more changes in Preamble."
+    assert more.xpath("./a/@href") == ["#section-sections-preamble"]
+    assert text(by_id(root, "verdict")).endswith("30 undocumented changes, 0 unsupported claims")
+    md_text = render(cs, old, new, "md", generated_at=WHEN)
+    assert "  - … and 5 more in Preamble" in md_text
+    assert change_ids_md(md_text) == {c.id for c in many}
