@@ -152,6 +152,10 @@ class HistoryEntry(Model):
     summary: str
     pt_approval_date: str | None = None
     um_approval_date: str | None = None
+    date: str | None = Field(
+        default=None,
+        description="Date of the entry: ISO date, or YYYY-MM when only month and year are printed.",
+    )
     page: int
 
 

@@ -38,7 +38,13 @@ from ..models import (
     Warning,
 )
 from .blocks import RawBlock, RawDocument
-from .text import normalize_space, slug, split_label, to_iso_date
+from .text import (
+    normalize_space,
+    slug,
+    split_label,
+    to_iso_date,
+    to_iso_month_or_date,
+)
 
 # ------------------------------------------------------------ section aliases
 
@@ -103,18 +109,22 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "Quantity Limitations",
         "Dosage and Administration",
         "Dosing",
+        "Dosing Information",
         "Dosing Limits",
         "Dosage",
     ),
     "premedication": ("Recommended Concomitant Medications", "Premedication"),
     "codes": ("Coding", "Codes Information", "Applicable Codes", "Coding Information"),
     "codes_icd10": (
+        "ICD-10 Diagnosis",
+        "ICD-10",
+        "Diagnosis Codes",
         "ICD-10 Diagnostic Codes",
         "ICD-10 Codes",
         "ICD-10-CM Codes",
         "ICD-10 Diagnosis Codes",
     ),
-    "codes_hcpcs": ("HCPCS Codes", "HCPCS Code", "CPT/HCPCS Codes"),
+    "codes_hcpcs": ("HCPCS Codes", "HCPCS Code", "CPT/HCPCS Codes", "HCPCS", "HCPCS/CPT"),
     "references": ("References", "Reference Information", "Reference"),
     "history": (
         "Policy History",
@@ -242,7 +252,12 @@ def _is_section_title(b: RawBlock, current: RawSection | None) -> bool:
     text = b.text.strip()
     if len(text.split()) > 14:
         return False
-    return text.endswith(":") or current is None or not current.recognised
+    if text.endswith(":") or b.prominent or current is None:
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters) and len(letters) > 3:
+        return True  # an all-caps heading
+    return bool(b.label and b.label[:-1].isdigit())  # "1. Background"
 
 
 def build_sections(d: Draft) -> None:
@@ -393,10 +408,20 @@ def _clean_number(value: str | None) -> str | None:
     return value.split()[0].strip(" .,;")
 
 
+_LEADERS = re.compile(r"\s*(?:\.{3,}|…+)\s*")
+
+
 def _body_text(d: Draft, pages: int = 2) -> str:
-    return "\n".join(
-        b.text for b in d.raw.blocks if b.page <= pages and b.kind != "table" and b.text
-    )
+    """Text of the first pages, tables included, with dot leaders read as ': '."""
+    parts: list[str] = [h.text for h in d.raw.headers if h.page <= pages]
+    for b in d.raw.blocks:
+        if b.page > pages:
+            break
+        if b.kind == "table" and b.rows:
+            parts.extend(" ".join(c for c in r if c) for r in b.rows)
+        elif b.text:
+            parts.append(b.text)
+    return _LEADERS.sub(": ", "\n".join(parts))
 
 
 def _body_fields(d: Draft) -> dict[str, str]:
@@ -412,19 +437,39 @@ def _body_fields(d: Draft) -> dict[str, str]:
 
 _NUMBER_PATTERNS = (
     re.compile(
-        r"(?:Coverage\s+)?Policy\s+(?:Number|No\.?|#)\s*:?\s*([A-Z0-9][A-Z0-9.\-]{2,})", re.I
+        r"(?:Coverage\s+|Medical\s+)?Policy\s+(?:Number|No\.?|#)\s*:?\s*([A-Z0-9][A-Z0-9.\-]{2,})",
+        re.I,
     ),
-    re.compile(r"Document\s+(?:Number|No\.?|#)\s*:?\s*([A-Z]{1,4}-?\d{2,}[A-Z0-9.\-]*)", re.I),
+    re.compile(
+        r"(?:Document|Reference)\s+(?:Number|No\.?|#)\s*:?\s*([A-Z]{1,4}[-.]?[A-Z0-9.\-]{2,})"
+    ),
     re.compile(r"Program\s+Number\s*:?\s*(\d{4}\s+P\s+\d{4}-\d+)", re.I),
     re.compile(r"\(\s*((?:IP|CP|MP|PA)\d{3,5})\s*\)"),
-    re.compile(r"\b(\d\.\d{2}\.\d{3})\b"),
+    re.compile(r"^\s*(\d\.\d{2}\.\d{3})\s*$", re.M),
     re.compile(r"\b([A-Z]{2,5}\.[A-Z]{2,5}\.\d{2,4})\b"),
     re.compile(r"\b(\d{4}[A-Z]\d{4}[A-Z]{0,3})\b"),
 )
-_EFFECTIVE = re.compile(
-    r"(?:Effective\s+(?:Date)?|Publish\s+Date|Date\s+Effective)\s*:?\s*"
-    r"([A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2})",
-    re.I,
+_DATE_VALUE = (
+    r"([A-Za-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}\.\d{1,2}\.\d{2,4})"
+)
+_DATE_FIELDS = {
+    "effective_date": re.compile(
+        r"(?:Effective\s+Date|Date\s+Effective)\s*:?\s*" + _DATE_VALUE, re.I
+    ),
+    "last_review_date": re.compile(r"Last\s+Review(?:ed)?\s+Date\s*:?\s*" + _DATE_VALUE, re.I),
+    "origination_date": re.compile(
+        r"(?:Original\s+Policy\s+Date|Date\s+of\s+Origin|Origination\s+Date|Original\s+Effective"
+        r"\s+Date)\s*:?\s*" + _DATE_VALUE,
+        re.I,
+    ),
+    "publish_date": re.compile(r"Publish\s+Date\s*:?\s*" + _DATE_VALUE, re.I),
+}
+_NAME_PATTERNS = (
+    re.compile(r"^\s*Subject\s*:\s*(.+?)\s*(?:Page\s*:.*)?$", re.M),
+    re.compile(r"^\s*Policy\s+Title\s*:\s*(.+)$", re.M),
+    re.compile(r"^\s*Medications?\s+(.+)$", re.M),
+    re.compile(r"^\s*Clinical\s+Policy\s*:\s*(.+)$", re.M),
 )
 
 
@@ -438,10 +483,27 @@ def generic_metadata(d: Draft) -> None:
             if m:
                 p.number = normalize_space(m.group(1)).strip(" .,;")
                 break
+    found = {
+        k: to_iso_date(m.group(1)) for k, pat in _DATE_FIELDS.items() if (m := pat.search(text))
+    }
+    p.effective_date = p.effective_date or found.get("effective_date")
+    p.last_review_date = p.last_review_date or found.get("last_review_date")
+    p.origination_date = p.origination_date or found.get("origination_date")
     if not p.effective_date:
-        m = _EFFECTIVE.search(text)
-        if m:
-            p.effective_date = to_iso_date(m.group(1))
+        fallback = found.get("publish_date") or p.last_review_date
+        kind = "publish" if found.get("publish_date") else "last review"
+        if fallback:
+            p.effective_date = fallback
+            d.warn(
+                "effective_date_inferred",
+                f"no effective date printed; using the {kind} date {fallback}",
+            )
+    if not p.name:
+        for pat in _NAME_PATTERNS:
+            m = pat.search(text)
+            if m and len(m.group(1)) < 120:
+                p.name = normalize_space(m.group(1))
+                break
     if not p.name and d.raw.title:
         p.name = d.raw.title
     if not p.number:
@@ -697,7 +759,47 @@ def codes(d: Draft) -> None:
                         page=page,
                     )
                 )
+    out.extend(_line_codes(d))
     d.codes = out
+
+
+_CODE_LINE = re.compile(
+    rf"^(?P<code>{_ANY_CODE}(?:\s*(?:-|–|—|through)\s*{_ANY_CODE})?)\s+(?P<desc>\S.*)$"
+)
+
+
+def _line_codes(d: Draft) -> list[Code]:
+    """Codes printed as lines ('J3590 Unclassified biologics') in a coding section."""
+    out: list[Code] = []
+    for s in d.sections:
+        if not (s.key.startswith("codes") or "code" in s.title.lower()):
+            continue
+        hint = s.title
+        for b in s.blocks:
+            if b.kind not in ("paragraph", "list_item") or not b.text:
+                continue
+            m = _CODE_LINE.match(b.text)
+            if not m:
+                if len(b.text.split()) <= 6 and re.search(r"ICD|HCPCS|CPT", b.text):
+                    hint = b.text
+                continue
+            printed = normalize_space(m.group("code"))
+            rm = _RANGE.match(printed)
+            first, last = (rm.group(1), rm.group(2)) if rm else (printed, printed)
+            system = _system_for(first.upper(), hint)
+            if system is None:
+                continue
+            out.append(
+                Code(
+                    system=system,
+                    code=printed,
+                    first=first.upper(),
+                    last=last.upper(),
+                    description=m.group("desc"),
+                    page=b.page,
+                )
+            )
+    return out
 
 
 # -------------------------------------------------------------------- dosing
@@ -829,6 +931,7 @@ def history(d: Draft) -> None:
             um = to_iso_date(cell("um")) or to_iso_date(cell("date"))
             d.history.append(
                 HistoryEntry(
+                    date=um or to_iso_date(cell("pt")),
                     review_type=cell("type"),
                     summary=summary,
                     pt_approval_date=to_iso_date(cell("pt")),
@@ -882,6 +985,33 @@ def drug(d: Draft) -> None:
         )
 
 
+_DATED = re.compile(
+    r"^(?P<date>(?:[A-Za-z]+\.?\s+(?:\d{1,2},?\s+)?\d{4})|\d{1,2}/(?:\d{1,2}/)?\d{2,4})"
+    r"\s*[–—:-]?\s*(?P<rest>.*)$"
+)
+
+
+def history_lines(d: Draft) -> None:
+    """History written as dated lines or bullets ('08/15/2025 – Annual Review: ...')."""
+    if d.history:
+        return
+    for _, b in d.blocks("history"):
+        if b.kind not in ("paragraph", "list_item") or not b.text:
+            continue
+        m = _DATED.match(b.text)
+        date = to_iso_month_or_date(m.group("date")) if m else None
+        if m is None or date is None:
+            continue
+        rest = m.group("rest").strip()
+        review_type, summary = "", rest
+        head = re.match(r"^([^:.]{3,40}):\s*(.+)$", rest)
+        if head and len(head.group(1).split()) <= 5:
+            review_type, summary = head.group(1).strip(), head.group(2).strip()
+        d.history.append(
+            HistoryEntry(review_type=review_type, summary=summary or rest, date=date, page=b.page)
+        )
+
+
 def tidy_warnings(d: Draft) -> None:
     seen = set()
     unique = []
@@ -903,6 +1033,7 @@ PIPELINE: tuple[Step, ...] = (
     definitions,
     references,
     history,
+    history_lines,
     drug,
     tidy_warnings,
 )

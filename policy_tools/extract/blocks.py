@@ -44,6 +44,11 @@ class RawBlock:
     row_pages: list[int] | None = None
     # PDF: x position of a list label, so wrapped lines can be told from new text
     indent: float | None = None
+    # the printed lines joined into ``text`` (lets the assembler read line-based,
+    # unruled tables such as "J3590 Unclassified biologics" or "May 2024 Annual review")
+    lines: list[str] | None = None
+    # a heading printed larger than the body text
+    prominent: bool = False
 
 
 @dataclass

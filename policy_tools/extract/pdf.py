@@ -29,20 +29,21 @@ from rapidfuzz import fuzz
 
 from ..errors import InputError
 from ..models import Warning
-from .blocks import Connector, RawBlock, RawDocument
+from .blocks import Connector, RawBlock, RawDocument, RawKind
 from .text import (
     CONNECTOR_LINE,
+    LINE_ENTRY,
     join_lines,
     normalize_space,
     split_label,
     strip_trailing_connector,
 )
 
-HEADER_BAND = 0.16  # top fraction of the page where running headers live
+HEADER_BAND = 0.2  # top fraction of the page where running headers live
 FOOTER_BAND = 0.10  # bottom fraction for running footers
 REPEAT_RATIO = 80  # rapidfuzz ratio for "the same header line, spelled differently"
 PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+\s*(of\s+\d+)?\s*$", re.IGNORECASE)
-PAGE_OF = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.IGNORECASE)
+PAGE_OF = re.compile(r"\bpage:?\s*\d+\s*of\s*\d+\b", re.IGNORECASE)
 SUPERSCRIPT_RATIO = 0.7
 INDENT_TOLERANCE = 6.0
 
@@ -133,7 +134,7 @@ def _read_page(page: Any, number: int) -> PageData:
             c["text"] = "^" + c["text"]
     tables = [t for t in page.find_tables() if _is_real_table(t)]
     boxes = [t.bbox for t in tables]
-    data.tables = [(t.bbox, t.extract()) for t in tables]
+    data.tables = [(t.bbox, _table_rows(t)) for t in tables]
     for raw in page.extract_text_lines(return_chars=True, strip=True):
         if _inside_any(raw, boxes):
             continue
@@ -141,6 +142,39 @@ def _read_page(page: Any, number: int) -> PageData:
         if line is not None:
             data.lines.append(line)
     return data
+
+
+def _table_rows(table: Any) -> list[list[str | None]]:
+    """Cell texts of a ruled table, using cell geometry.
+
+    pdfplumber gives None for a grid position covered by a merged cell. A cell
+    merged vertically (the cell above reaches down into this row) is filled with
+    that cell's text; one merged horizontally is dropped, and so are thin empty
+    spacer cells, so a row holds the cells a reader sees.
+    """
+    texts = table.extract()
+    grid = [row.cells for row in table.rows]
+    out: list[list[str | None]] = []
+    for r, (cells, row_text) in enumerate(zip(grid, texts, strict=False)):
+        row: list[str | None] = []
+        for c, (cell, text) in enumerate(zip(cells, row_text, strict=False)):
+            if cell is not None:
+                if text or cell[2] - cell[0] >= 10:
+                    row.append(text or "")
+                continue
+            top = _row_top(cells)
+            for rr in range(r - 1, -1, -1):
+                above = grid[rr][c]
+                if above is not None:
+                    if above[3] > top + 1:
+                        row.append(texts[rr][c] or "")
+                    break
+        out.append(row)
+    return out
+
+
+def _row_top(cells: list[Any]) -> float:
+    return min((cell[1] for cell in cells if cell is not None), default=0.0)
 
 
 def _is_real_table(table: Any) -> bool:
@@ -316,9 +350,16 @@ def _title(pages: list[PageData]) -> str | None:
         if _is_title_line(ln):
             return ln.text
     if first.lines:
-        biggest = max(first.lines[:12], key=lambda ln: ln.size)
+        head = first.lines[:15]
+        biggest = max(head, key=lambda ln: ln.size)
         if biggest.size > statistics.median(ln.size for ln in first.lines):
-            return biggest.text
+            # a title wraps: join the following lines printed in the same size
+            parts = [biggest.text]
+            for ln in head[head.index(biggest) + 1 :]:
+                if abs(ln.size - biggest.size) > 0.3 or ln.top - biggest.bottom > 4 * ln.size:
+                    break
+                parts.append(ln.text)
+            return join_lines("\n".join(parts))
     return None
 
 
@@ -386,6 +427,31 @@ def _is_heading(ln: Line, body_size: float) -> bool:
     return ln.size >= body_size + 1.5 and len(words) <= 15
 
 
+def _append(block: RawBlock, text: str) -> None:
+    """Add a wrapped line to a block, keeping the printed lines for line-based tables."""
+    block.text = join_lines(block.text + "\n" + text)
+    block.lines = [*(block.lines or []), text]
+
+
+def _new(kind: RawKind, ln: Line, text: str, **kw: Any) -> RawBlock:
+    return RawBlock(kind=kind, text=text, page=ln.page, lines=[ln.text], **kw)
+
+
+def _continues(last: RawBlock | None, ln: Line, prev: Line | None, close: bool) -> bool:
+    """Is ``ln`` a wrapped line of ``last`` (same page, or carried over a page break)?"""
+    if last is None or last.kind not in ("paragraph", "list_item"):
+        return False
+    hanging = last.indent is None or ln.x0 > last.indent + 3
+    if close:
+        return hanging
+    if prev is not None or last.page != ln.page - 1:
+        return False
+    if last.kind == "list_item":
+        return last.indent is not None and ln.x0 > last.indent + 3
+    tail = last.text.rstrip()
+    return (tail[-1:].islower() or tail.endswith((",", "-"))) and ln.text[:1].islower()
+
+
 def _add_line(
     blocks: list[RawBlock],
     ln: Line,
@@ -398,9 +464,7 @@ def _add_line(
     close = prev is not None and gap < max(ln.size, 8.0) * 0.75
     if CONNECTOR_LINE.match(ln.text):
         word: Connector = "AND" if ln.text.strip().upper() == "AND" else "OR"
-        blocks.append(
-            RawBlock(kind="connector", text=word, page=ln.page, connector=word, bold=ln.bold)
-        )
+        blocks.append(_new("connector", ln, word, connector=word, bold=ln.bold))
         return
     if _is_heading(ln, body_size):
         text = ln.text if ln.bold else ln.bold_prefix or ln.text
@@ -412,60 +476,33 @@ def _add_line(
             and last.page == ln.page
             and not split_label(ln.text)[0]
         ):
-            last.text = join_lines(last.text + "\n" + text)
+            _append(last, text)
         else:
             label, body = split_label(text)
             blocks.append(
-                RawBlock(
-                    kind="heading",
-                    text=body if label else text,
+                _new(
+                    "heading",
+                    ln,
+                    body if label else text,
                     label=label,
-                    page=ln.page,
                     bold=True,
+                    prominent=ln.size >= body_size + 0.5,
                 )
             )
         if rest:
-            blocks.append(RawBlock(kind="paragraph", text=rest, page=ln.page))
+            blocks.append(_new("paragraph", ln, rest))
         return
     label, body = split_label(ln.text)
     if label:
         blocks.append(
-            RawBlock(
-                kind="list_item", text=body, label=label, level=_level(ln.x0, indents), page=ln.page
-            )
+            _new("list_item", ln, body, label=label, level=_level(ln.x0, indents), indent=ln.x0)
         )
-        blocks[-1].indent = ln.x0
         return
-    if (
-        last is not None
-        and close
-        and last.kind in ("paragraph", "list_item")
-        and (last.indent is None or ln.x0 > last.indent + 3)
-    ):
-        last.text = join_lines(last.text + "\n" + ln.text)
+    if not LINE_ENTRY.match(ln.text) and _continues(last, ln, prev, close):
+        assert last is not None
+        _append(last, ln.text)
         return
-    if (
-        last is not None
-        and last.kind == "paragraph"
-        and prev is None
-        and last.page == ln.page - 1
-        and (last.text.rstrip()[-1:].islower() or last.text.rstrip().endswith((",", "-")))
-        and ln.text[:1].islower()
-    ):
-        # a paragraph continued from the previous page
-        last.text = join_lines(last.text + "\n" + ln.text)
-        return
-    if (
-        last is not None
-        and last.kind == "list_item"
-        and prev is None
-        and last.page == ln.page - 1
-        and last.indent is not None
-        and ln.x0 > last.indent + 3
-    ):
-        last.text = join_lines(last.text + "\n" + ln.text)
-        return
-    blocks.append(RawBlock(kind="paragraph", text=ln.text, page=ln.page))
+    blocks.append(_new("paragraph", ln, ln.text))
 
 
 def _clean_rows(rows: list[list[str | None]]) -> list[list[str | None]]:

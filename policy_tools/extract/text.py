@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Literal
 
-CONNECTOR_LINE = re.compile(r"^\s*(AND|OR)\s*$")
+CONNECTOR_LINE = re.compile(r"^\s*(AND|OR|and|or|And|Or)\s*$")
 _TRAILING_CONNECTOR = re.compile(r"(?:[;,]\s*|\s+)(AND|OR)\s*$")
 _TRAILING_SEMICOLON = re.compile(r"\s*;\s*$")
 
@@ -18,7 +18,23 @@ _LABEL = re.compile(
     r")(?:\s+|(?=[A-Z]))(?P<body>\S.*)$",
     re.DOTALL,
 )
-_US_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{2,4})\b")
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+)
+# code-set patterns shared by readers and the assembler
+ICD10 = r"[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
+HCPCS = r"[A-V][0-9]{4}"
+CPT = r"[0-9]{4}[0-9AFMTU]"
+ANY_CODE = rf"(?:{HCPCS}|{CPT}|{ICD10})"
+# a printed line that starts an entry of an unruled table: a code (range) or a date
+LINE_ENTRY = re.compile(
+    rf"^\s*(?:{ANY_CODE}(?:\s*[-–]\s*{ANY_CODE})?\s+\S"
+    rf"|(?i:{_MONTH_NAMES.replace(' ', '|')})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b"
+    r"|\d{1,2}/(?:\d{1,2}/)?\d{4}\b)"
+)
+_US_DATE = re.compile(
+    r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b|\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b(?!\.\d)"
+)
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
@@ -44,8 +60,14 @@ _LONG_DATE = re.compile(
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+_SUPER_RUN = re.compile(r"(?:\^[^\s^])+")
+_SUPER_SYMBOL = re.compile(r"\^([™®©*†‡])")
+
+
 def normalize_space(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    text = _SUPER_SYMBOL.sub(r"\1", text.replace("\u00a0", " "))
+    text = _SUPER_RUN.sub(lambda m: "^" + m.group(0).replace("^", ""), text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def join_lines(text: str) -> str:
@@ -96,7 +118,8 @@ def to_iso_date(text: str | None) -> str | None:
         return None
     candidates: list[tuple[int, date]] = []
     for m in _US_DATE.finditer(text):
-        month, day, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        g = m.groups()
+        month, day, year = (int(x) for x in (g[0:3] if g[0] else g[3:6]))
         if year < 100:
             year += 2000
         try:
@@ -118,6 +141,24 @@ def to_iso_date(text: str | None) -> str | None:
     if not candidates:
         return None
     return min(candidates)[1].isoformat()
+
+
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r")\.?\s+(\d{4})\b", re.IGNORECASE)
+_NUM_MONTH_YEAR = re.compile(r"\b(\d{1,2})/(\d{4})\b")
+
+
+def to_iso_month_or_date(text: str | None) -> str | None:
+    """Like to_iso_date, but 'January 2017' or '1/2017' gives '2017-01'."""
+    full = to_iso_date(text)
+    if full or not text:
+        return full
+    m = _MONTH_YEAR.search(text)
+    if m:
+        return f"{int(m.group(2)):04d}-{_MONTHS[m.group(1).lower()]:02d}"
+    m2 = _NUM_MONTH_YEAR.search(text)
+    if m2 and 1 <= int(m2.group(1)) <= 12:
+        return f"{int(m2.group(2)):04d}-{int(m2.group(1)):02d}"
+    return None
 
 
 def slug(text: str) -> str:
