@@ -88,6 +88,7 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "Continuation Criteria",
         "Reauthorization",
         "Renewal Criteria",
+        "Renewal",
         "Prior-Approval Renewal Requirements",
     ),
     "authorization_duration": (
@@ -108,6 +109,7 @@ SECTION_ALIASES: dict[str, tuple[str, ...]] = {
         "Dosing and Administration",
         "Quantity Limitations",
         "Dosage and Administration",
+        "Dosage/Administration",
         "Dosing",
         "Dosing Information",
         "Dosing Limits",
@@ -161,6 +163,7 @@ def _alias_text(text: str) -> str:
     if label and label != "•":
         text = body
     text = re.sub(r"\(.*$", "", text).strip()
+    text = re.sub(r"\s*\^?\d+(?:\s*[-–,]\s*\d+)*$", "", text)  # citation markers
     return normalize_space(text.rstrip(":").strip().lower())
 
 
@@ -709,6 +712,10 @@ def _code_columns(header: list[str]) -> tuple[int, int | None, int | None] | Non
         (i for i, h in enumerate(low) if "code" in h and "type" not in h and "desc" not in h),
         None,
     )
+    if code_col is None:  # a column headed by the code system itself ("ICD-10", "HCPCS")
+        code_col = next(
+            (i for i, h in enumerate(low) if re.fullmatch(r"(icd-?10(-cm)?|hcpcs|cpt)", h)), None
+        )
     if code_col is None:
         return None
     type_col = next((i for i, h in enumerate(low) if "type" in h or h in ("system",)), None)
