@@ -919,3 +919,89 @@ def test_long_audit_findings_are_capped_and_link_to_their_section(
     md_text = render(cs, old, new, "md", generated_at=WHEN)
     assert "  - … and 5 more in Preamble" in md_text
     assert change_ids_md(md_text) == {c.id for c in many}
+
+
+def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
+    pair: tuple[PolicyDocument, PolicyDocument, ChangeSet],
+) -> None:
+    old, new, _ = pair
+    lung_old = code("ICD-10-CM", "C34.00-C34.92", "Malignant neoplasm of bronchus and lung", 3)
+    lung_new = code("ICD-10-CM", "C34.00-C34.32", "Malignant neoplasm of bronchus and lung", 5)
+    cycle3 = DosingRow(
+        schedule="Cycle 3 and 4",
+        day="Day 1 and 15",
+        dose="10mg IV",
+        monitoring="Observe patients for 3-4 hours post infusion.",
+        page=3,
+    )
+    cycle5 = DosingRow(
+        schedule="Cycle 5 and subsequent infusions",
+        day="Day 1 and 15",
+        dose="10mg IV",
+        monitoring="Observe patients for 2 hours post infusion.",
+        page=4,
+    )
+    old = old.model_copy(update={"codes": [lung_old], "dosing": Dosing(schedule=[cycle3])})
+    new = new.model_copy(update={"codes": [lung_new], "dosing": Dosing(schedule=[cycle5])})
+    cs = ChangeSet(
+        **{"from": RevisionInfo(effective_date="2025-08-08")},
+        to=RevisionInfo(effective_date="2026-05-06"),
+        changes=[
+            Change(
+                id="C001",
+                section="codes",
+                kind="modified",
+                path="codes[0]",
+                summary="ICD-10-CM range narrowed",
+                old=lung_old.model_dump(mode="json"),
+                new=lung_new.model_dump(mode="json"),
+                old_page=3,
+                new_page=5,
+                codes_lost=["C34.80", "C34.81", "C34.82", "C34.90", "C34.91", "C34.92"],
+                notes=["range C34.00-C34.32 expands to 12 billable codes"],
+            ),
+            Change(
+                id="C002",
+                section="dosing.schedule",
+                kind="removed",
+                path="dosing.schedule[0]",
+                summary="Dosing row removed",
+                old=cycle3.model_dump(mode="json"),
+                old_page=3,
+            ),
+            Change(
+                id="C003",
+                section="dosing.schedule",
+                kind="added",
+                path="dosing.schedule[0]",
+                summary="Dosing row added",
+                new=cycle5.model_dump(mode="json"),
+                new_page=4,
+            ),
+        ],
+    )
+    root = parse_html(render(cs, old, new, "html", generated_at=WHEN))
+    lung = by_id(root, "change-C001")
+    assert "C34.00-C34.32" in text(lung.xpath(".//p[@class='code-line']")[0])
+    assert [text(c) for c in lung.xpath(".//code[contains(@class,'lost')]")] == [
+        "C34.80",
+        "C34.81",
+        "C34.82",
+        "C34.90",
+        "C34.91",
+        "C34.92",
+    ]
+    assert "billable codes lost 6" in text(lung).lower()
+    assert "expands to 12 billable codes" in text(lung)
+    assert text(by_id(root, "verdict")).startswith(
+        "criteria changed: no; codes changed: 1 modified;"
+    )
+    rows = by_id(root, "section-dosing-schedule").xpath(".//tbody/tr")
+    assert [r.get("class") for r in rows] == ["row st-added", "row st-removed"]
+    assert [text(c) for c in rows[0].xpath(".//ins")][:1] == ["Cycle 5 and subsequent infusions"]
+    assert [text(c) for c in rows[1].xpath(".//del")][:1] == ["Cycle 3 and 4"]
+    assert rows[0].xpath(".//a/@href") == ["#change-C003"]
+    assert rows[1].xpath(".//a/@href") == ["#change-C002"]
+    md_text = render(cs, old, new, "md", generated_at=WHEN)
+    assert "- Billable codes lost (6): C34.80, C34.81, C34.82, C34.90, C34.91, C34.92" in md_text
+    assert "| added | **Cycle 5 and subsequent infusions** |" in md_text
