@@ -362,7 +362,8 @@ def pages_text(old_page: str, new_page: str) -> str:
 
 
 def text_of(value: Any) -> str:
-    """Readable one-line text of a change value (string, model dump, list)."""
+    """Readable text of a change value (string, model dump, list); a multi-line string
+    (a criteria outline) keeps its lines and their indentation."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -400,73 +401,62 @@ def word_runs(old: str, new: str) -> tuple[WordRun, ...]:
     return runs_from_words(word_diff(old, new))
 
 
+@dataclass
+class _Edit:
+    """One edit of a redline: the words it deletes and the words it inserts."""
+
+    old: list[str]
+    new: list[str]
+
+
 def runs_from_words(words: Iterable[WordOp], absorb: int = 2) -> tuple[WordRun, ...]:
     """Readable redline runs: each edit as one deletion then one insertion.
 
     An unchanged stretch of at most ``absorb`` words between two edits is folded into
     them ("over ~~4 to 5~~ **2 to 4** hours", not "over **2 to** 4 ~~to 5~~ hours").
     """
-    # chunks alternate: [old words, new words] of an edit, or a str of equal words
-    chunks: list[list[list[str]] | str] = []
+    chunks: list[_Edit | str] = []  # edits and unchanged stretches, alternating
     for op in words:
         text = norm(op.text)
         if not text:
             continue
+        last = chunks[-1] if chunks else None
         if op.op == "equal":
-            if chunks and isinstance(chunks[-1], str):
-                chunks[-1] = f"{chunks[-1]} {text}"
+            if isinstance(last, str):
+                chunks[-1] = f"{last} {text}"
             else:
                 chunks.append(text)
             continue
-        if not chunks or isinstance(chunks[-1], str):
-            chunks.append([[], []])
-        edit = chunks[-1]
-        assert isinstance(edit, list)
-        edit[0 if op.op == "delete" else 1].append(text)
-    merged: list[list[list[str]] | str] = []
+        if not isinstance(last, _Edit):
+            last = _Edit([], [])
+            chunks.append(last)
+        (last.old if op.op == "delete" else last.new).append(text)
+    merged: list[_Edit | str] = []
     for index, chunk in enumerate(chunks):
         prev = merged[-1] if merged else None
-        if (
-            isinstance(chunk, str)
-            and isinstance(prev, list)
+        if isinstance(prev, _Edit) and isinstance(chunk, _Edit):
+            prev.old += chunk.old
+            prev.new += chunk.new
+        elif (
+            isinstance(prev, _Edit)
+            and isinstance(chunk, str)
             and index + 1 < len(chunks)
             and len(chunk.split()) <= absorb
         ):
-            prev[0].append(chunk)
-            prev[1].append(chunk)
-            continue
-        if isinstance(chunk, list) and isinstance(prev, list):
-            prev[0] += chunk[0]
-            prev[1] += chunk[1]
-            continue
-        merged.append(chunk if isinstance(chunk, str) else [list(chunk[0]), list(chunk[1])])
+            prev.old.append(chunk)  # a short unchanged stretch between two edits
+            prev.new.append(chunk)
+        else:
+            merged.append(chunk)
     runs: list[WordRun] = []
     for chunk in merged:
         if isinstance(chunk, str):
             runs.append(WordRun("equal", chunk))
             continue
-        if chunk[0]:
-            runs.append(WordRun("delete", " ".join(chunk[0])))
-        if chunk[1]:
-            runs.append(WordRun("insert", " ".join(chunk[1])))
+        if chunk.old:
+            runs.append(WordRun("delete", " ".join(chunk.old)))
+        if chunk.new:
+            runs.append(WordRun("insert", " ".join(chunk.new)))
     return tuple(runs)
-
-
-def texts_in(value: Any) -> set[str]:
-    """Every normalised ``text`` string inside a change value."""
-    found: set[str] = set()
-    if isinstance(value, str):
-        if norm(value):
-            found.add(norm(value))
-    elif isinstance(value, dict):
-        if isinstance(value.get("text"), str) and norm(value["text"]):
-            found.add(norm(value["text"]))
-        for item in value.get("items") or []:
-            found |= texts_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            found |= texts_in(item)
-    return found
 
 
 def path_indexes(path: str, tree_key: str) -> tuple[int, ...] | None:

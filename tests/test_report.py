@@ -1005,3 +1005,33 @@ def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
     md_text = render(cs, old, new, "md", generated_at=WHEN)
     assert "- Billable codes lost (6): C34.80, C34.81, C34.82, C34.90, C34.91, C34.92" in md_text
     assert "| added | **Cycle 5 and subsequent infusions** |" in md_text
+
+
+def test_redline_folds_short_unchanged_stretches_between_edits() -> None:
+    from policy_tools.report import WordRun, runs_from_words
+
+    def ops(*pairs: tuple[str, str]) -> list[WordOp]:
+        return [WordOp(op=op, text=t) for op, t in pairs]  # type: ignore[arg-type]
+
+    # what difflib makes of "over 4 to 5 hours" -> "over 2 to 4 hours"
+    saline = ops(
+        ("equal", "over"),
+        ("insert", "2 to"),
+        ("equal", "4"),
+        ("delete", "to 5"),
+        ("equal", "hours"),
+    )
+    assert runs_from_words(saline) == (
+        WordRun("equal", "over"),
+        WordRun("delete", "4 to 5"),
+        WordRun("insert", "2 to 4"),
+        WordRun("equal", "hours"),
+    )
+    # three unchanged words are kept apart; leading/trailing stretches are never folded
+    apart = ops(("equal", "a"), ("delete", "b"), ("equal", "c d e"), ("insert", "f"))
+    assert runs_from_words(apart) == (
+        WordRun("equal", "a"),
+        WordRun("delete", "b"),
+        WordRun("equal", "c d e"),
+        WordRun("insert", "f"),
+    )
