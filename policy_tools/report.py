@@ -890,7 +890,7 @@ def build_context(
                 problem=f.problem.replace("_", " "),
                 message=norm(f.message),
             )
-            for f in getattr(changeset, "code_findings", [])
+            for f in changeset.code_findings
         ),
         change_count=len(changeset.changes),
     )

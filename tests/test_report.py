@@ -1035,3 +1035,34 @@ def test_redline_folds_short_unchanged_stretches_between_edits() -> None:
         WordRun("equal", "c d e"),
         WordRun("insert", "f"),
     )
+
+
+def test_code_set_findings_are_listed(
+    pair: tuple[PolicyDocument, PolicyDocument, ChangeSet],
+) -> None:
+    from policy_tools.changeset import CodeFinding
+
+    old, new, cs = pair
+    finding = CodeFinding(
+        system="ICD-10-CM",
+        code="C34.9",
+        page=5,
+        problem="not_billable",
+        message="C34.9 is a category, not a billable code",
+    )
+    with_finding = cs.model_copy(update={"code_findings": [finding]})
+    root = parse_html(render(with_finding, old, new, "html", generated_at=WHEN))
+    row = by_id(root, "code-findings").xpath(".//tbody/tr")[0]
+    assert [text(td) for td in row.xpath("td")] == [
+        "new",
+        "ICD-10-CM C34.9",
+        "not billable",
+        "C34.9 is a category, not a billable code",
+        "new p. 5",
+    ]
+    md_text = render(with_finding, old, new, "md", generated_at=WHEN)
+    assert (
+        "| new | ICD-10-CM C34.9 | not billable | C34.9 is a category, not a billable code | 5 |"
+        in md_text
+    )
+    assert "code-findings" not in render(cs, old, new, "html", generated_at=WHEN)
