@@ -95,6 +95,12 @@ NO_CHANGE = re.compile(
     r"\bno (?:content |clinical |criteria |policy )?changes?\b|without changes|no updates",
     re.IGNORECASE,
 )
+# a review event that states no change ("Annual review", "Ad hoc editorial review")
+REVIEW_ONLY = re.compile(
+    r"^(?:policy )?(?:annual|ad[- ]hoc|interim|off-cycle|scheduled|periodic)?\s*"
+    r"(?:editorial\s+)?review(?:ed)?(?: and approved| completed)?$",
+    re.IGNORECASE,
+)
 # ICD-10-CM (C7A.1, C79.31, C34.00-C34.92) and HCPCS (J9026) codes named in a claim
 CODE_RE = re.compile(
     r"\b([A-TV-Z]\d[0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:\s*[-\u2013]\s*[A-TV-Z]\d[0-9A-Z]"
@@ -229,11 +235,12 @@ def audit_documents(
                 if not hits:
                     problems.append(f"{code} is not among the {want} codes")
                 ids.extend(h for h in hits if h not in ids)
+        review = not sections and bool(REVIEW_ONLY.match(text.strip()))
         claims.append(
             Claim(
                 id=cid,
                 text=text,
-                kind="format" if is_format else "content",
+                kind="format" if is_format else "review" if review else "content",
                 sections=sections,
                 codes=codes,
                 change_ids=ids,
@@ -254,13 +261,14 @@ def audit_documents(
                     )
                 )
         elif not sections:
-            unsupported.append(
-                UnsupportedClaim(
-                    claim_id=cid,
-                    claim=text,
-                    message="names no policy section the audit recognises; check it by hand",
+            if not review:
+                unsupported.append(
+                    UnsupportedClaim(
+                        claim_id=cid,
+                        claim=text,
+                        message="names no policy section the audit recognises; check it by hand",
+                    )
                 )
-            )
         elif not ids:
             unsupported.append(
                 UnsupportedClaim(

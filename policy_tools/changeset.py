@@ -72,10 +72,11 @@ class CodeFinding(Model):
 class Claim(Model):
     id: str
     text: str
-    kind: Literal["content", "format", "no_change"] = Field(
+    kind: Literal["content", "format", "no_change", "review"] = Field(
         default="content",
         description="format: an administrative/template claim (supported by format changes); "
-        "no_change: the summary says nothing changed.",
+        "no_change: the summary says nothing changed; review: a review event that states no "
+        "change (e.g. 'Annual review'), never unsupported.",
     )
     sections: list[str] = Field(default_factory=list)
     codes: list[str] = Field(default_factory=list)

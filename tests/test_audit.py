@@ -144,12 +144,12 @@ def test_claimed_section_without_change_is_unsupported() -> None:
 def test_no_change_claim_and_format_claim_without_format_change() -> None:
     old = make_doc(history=[INCEPTION])
     new = make_doc(
-        history=[row("Annual review; no changes. Updated to the new template."), INCEPTION]
+        history=[row("Miscellaneous updates; no changes. Updated to the new template."), INCEPTION]
     )
     a = diff_documents(old, new).audit
     kinds = [c.kind for c in a.claims]
     assert kinds == ["content", "no_change", "format"]
-    # "Annual review" names no section; the template claim has no layout difference
+    # "Miscellaneous updates" names no section; the template claim has no layout difference
     assert [u.claim_id for u in a.unsupported_claims] == ["K01", "K03"]
     assert "check it by hand" in a.unsupported_claims[0].message
     assert a.undocumented == []
@@ -204,3 +204,11 @@ def test_audit_cli_and_view(tmp_path: Path) -> None:
     assert len(data["audit"]["claims"]) == 8
     missing = runner.invoke(cli, ["audit", str(tmp_path / "a.json"), str(NEW_JSON)])
     assert missing.exit_code == 2 and "a.json" in missing.output
+
+
+def test_review_event_is_not_an_unsupported_claim() -> None:
+    old = make_doc(history=[INCEPTION])
+    new = make_doc(history=[row("Annual review."), INCEPTION])
+    a = diff_documents(old, new).audit
+    assert [(c.kind, c.text) for c in a.claims] == [("review", "Annual review")]
+    assert a.unsupported_claims == [] and a.undocumented == []
