@@ -852,3 +852,12 @@ def test_generic_section_list_markers_are_layout() -> None:
     )
     cs = diff_documents(old, new)
     assert [(c.kind, c.new, c.new_label) for c in cs.changes] == [("added", "Premedicate.", "2.")]
+
+
+def test_same_revision_from_markdown_and_pdf_has_no_content_change(seed_md: Path) -> None:
+    """The seed is the 2026 revision rendered as Markdown: another reader, same policy."""
+    from policy_tools.extract import extract_file
+
+    pdf = load_golden()[1]
+    cs = diff_documents(pdf, extract_file(seed_md))
+    assert cs.changes == [], render_text(cs)
