@@ -268,6 +268,24 @@ def build_sections(d: Draft) -> None:
     for b in d.raw.blocks:
         heading_text = b.text if b.kind == "heading" else None
         key = None
+        if b.kind == "table" and b.rows and _title_table(b.rows):
+            title = b.rows[0][0].strip()
+            key = match_alias(title)
+            if key:
+                current = RawSection(key=key, title=title, page=b.page, recognised=True)
+                d.sections.append(current)
+                rest = [r for r in b.rows[1:] if any(c.strip() for c in r)]
+                if rest:
+                    current.blocks.append(
+                        RawBlock(
+                            kind="table",
+                            text="",
+                            page=b.page,
+                            rows=rest,
+                            row_pages=(b.row_pages or [b.page] * len(b.rows))[-len(rest) :],
+                        )
+                    )
+                continue
         if b.kind in ("heading", "paragraph", "list_item") and b.text:
             full = f"{b.label} {b.text}" if b.label and b.label != "•" else b.text
             key = match_alias(full)
@@ -298,6 +316,12 @@ def build_sections(d: Draft) -> None:
             b = RawBlock(kind="paragraph", text=b.text, page=b.page, label=b.label, bold=True)
         current.blocks.append(b)
     _dedupe_keys(d.sections)
+
+
+def _title_table(rows: list[list[str]]) -> bool:
+    """A boxed title ('Policy History' in a one-cell row) printed as a table."""
+    first = [c for c in rows[0] if c.strip()]
+    return len(first) == 1 and len(first[0].split()) <= 6 and len(rows) <= 4
 
 
 def _split_title(text: str) -> tuple[str, str]:
@@ -908,10 +932,10 @@ def _history_columns(header: list[str]) -> dict[str, int] | None:
             cols.setdefault("pt", i)
         elif re.search(r"\bum\b|um/", h):
             cols.setdefault("um", i)
+        elif h.startswith(("type", "action", "review")):
+            cols.setdefault("type", i)
         elif "summary" in h or "description" in h or "change" in h or "revision" in h:
             cols.setdefault("summary", i)
-        elif "action" in h or "type" in h or "review" in h:
-            cols.setdefault("type", i)
         elif "date" in h:
             cols.setdefault("date", i)
     if "summary" in cols and ("type" in cols or "date" in cols or "pt" in cols):

@@ -46,6 +46,7 @@ PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+\s*(of\s+\d+)?\s*$", re.IGNORECASE)
 PAGE_OF = re.compile(r"\bpage:?\s*\d+\s*of\s*\d+\b", re.IGNORECASE)
 SUPERSCRIPT_RATIO = 0.7
 INDENT_TOLERANCE = 6.0
+RUNNING_SAMPLE = 4  # neighbour pages on each side compared for running headers/footers
 
 
 @dataclass
@@ -117,7 +118,15 @@ def _load_pages(path: Path) -> list[PageData]:
     except (PDFSyntaxError, PSException) as err:
         raise InputError(path, f"not a readable PDF (truncated or corrupt: {err})") from err
     except Exception as err:  # pdfminer raises many unrelated types on damaged files
-        name = type(err).__name__
+        inner = err.args[0] if err.args and isinstance(err.args[0], BaseException) else err
+        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise InputError(path, "encrypted PDF: a password is needed to open it") from err
+        if isinstance(inner, (PDFSyntaxError, PSException)) or "EOF" in str(inner):
+            raise InputError(
+                path, f"not a readable PDF: truncated or corrupt ({inner or type(inner).__name__})"
+            ) from err
+        name = type(inner).__name__
+        err = inner if isinstance(inner, Exception) else err
         if "Password" in name or "Encrypt" in name:
             raise InputError(path, "encrypted PDF: a password is needed to open it") from err
         raise InputError(path, f"not a readable PDF ({name}: {err})") from err
@@ -241,20 +250,59 @@ def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower())
 
 
+def _neighbours(i: int, n: int) -> list[int]:
+    """Up to RUNNING_SAMPLE pages on each side of page i (running lines recur nearby)."""
+    lo, hi = max(0, i - RUNNING_SAMPLE), min(n, i + RUNNING_SAMPLE + 1)
+    return [j for j in range(lo, hi) if j != i]
+
+
 def _split_running_lines(pages: list[PageData]) -> None:
-    """Move lines that repeat in the header/footer bands of other pages out of the body."""
+    """Move lines that recur in the header/footer bands of nearby pages out of the body.
+
+    Decisions are made on the original lines and tables of every page first, then
+    applied, so the order pages are visited in does not matter; each page is compared
+    with a bounded number of neighbours, so the cost is linear in the page count.
+    """
     if len(pages) < 2:
         for p in pages:
             p.lines = [ln for ln in p.lines if not _is_page_number(ln, p)]
         return
-    for p in pages:
-        others = [q for q in pages if q is not p]
+    bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.lines] for p in pages]
+    table_shapes = [
+        [
+            _shape(" ".join(join_lines(c) for r in rows for c in r if c))
+            for bbox, rows in p.tables
+            if bbox[1] < p.height * HEADER_BAND
+        ]
+        for p in pages
+    ]
+    running: list[list[bool]] = []
+    header_tables: list[list[bool]] = []
+    for i, p in enumerate(pages):
+        near = _neighbours(i, len(pages))
+        need = max(1, len(near) // 2)
+        running.append(
+            [
+                band is not None and _recurs(band, top, shape, [bands[j] for j in near], need)
+                for band, top, shape in bands[i]
+            ]
+        )
+        flags = []
+        for bbox, rows in p.tables:
+            shape = _shape(" ".join(join_lines(c) for r in rows for c in r if c))
+            hits = sum(
+                1
+                for j in near
+                if any(fuzz.ratio(shape, other) >= REPEAT_RATIO for other in table_shapes[j])
+            )
+            flags.append(bbox[1] < p.height * HEADER_BAND and hits >= need)
+        header_tables.append(flags)
+    for i, p in enumerate(pages):
         keep: list[Line] = []
         in_header = True
-        for ln in p.lines:
+        for ln, is_running in zip(p.lines, running[i], strict=True):
             band = _band(ln, p)
-            running = band is not None and _recurs(ln, band, others)
-            if running or _is_page_number(ln, p):
+            if is_running or _is_page_number(ln, p):
                 if band == "top" or (band is None and in_header):
                     p.header_lines.append(ln)
                 continue
@@ -262,22 +310,16 @@ def _split_running_lines(pages: list[PageData]) -> None:
                 in_header = False
             keep.append(ln)
         p.lines = keep
-        # a ruled table inside the header band that repeats is the header table
         body_tables = []
-        header_bottom = max((ln.bottom for ln in p.header_lines), default=0.0)
-        for bbox, rows in p.tables:
-            if bbox[1] < p.height * HEADER_BAND and _table_recurs(rows, others):
-                header_text = " ".join(
-                    join_lines(c) for row in rows for c in row if c and c.strip()
-                )
+        for (bbox, rows), is_header in zip(p.tables, header_tables[i], strict=True):
+            if is_header:  # a ruled table in the header band that recurs: the header table
+                text = " ".join(join_lines(c) for row in rows for c in row if c and c.strip())
                 p.header_lines.append(
-                    Line(header_text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number)
+                    Line(text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number)
                 )
-                header_bottom = max(header_bottom, bbox[3])
             else:
                 body_tables.append((bbox, rows))
         p.tables = body_tables
-        # header lines that sit inside the header table area are part of it
         p.header_lines.sort(key=lambda ln: ln.top)
 
 
@@ -289,34 +331,18 @@ def _band(ln: Line, p: PageData) -> str | None:
     return None
 
 
-def _recurs(ln: Line, band: str, others: list[PageData]) -> bool:
-    shape = _shape(ln.text)
-    need = max(1, min(len(others), (len(others) + 1) // 2))
+def _recurs(
+    band: str, top: float, shape: str, others: list[list[tuple[str | None, float, str]]], need: int
+) -> bool:
     hits = 0
-    for q in others:
-        for other in q.lines + q.header_lines:
-            if _band(other, q) != band or abs(other.top - ln.top) > 24:
-                continue
-            if fuzz.ratio(shape, _shape(other.text)) >= REPEAT_RATIO:
-                hits += 1
-                break
-        if hits >= need:
-            return True
-    return False
-
-
-def _table_recurs(rows: list[list[str | None]], others: list[PageData]) -> bool:
-    text = _shape(" ".join(join_lines(c) for r in rows for c in r if c))
-    for q in others:
-        for bbox, other_rows in q.tables:
-            if bbox[1] >= q.height * HEADER_BAND:
-                continue
-            other = _shape(" ".join(join_lines(c) for r in other_rows for c in r if c))
-            if fuzz.ratio(text, other) >= REPEAT_RATIO:
+    for lines in others:
+        if any(
+            b == band and abs(t - top) <= 24 and fuzz.ratio(shape, other) >= REPEAT_RATIO
+            for b, t, other in lines
+        ):
+            hits += 1
+            if hits >= need:
                 return True
-        for ln in q.header_lines:
-            if ln.size == 0.0 and fuzz.ratio(text, _shape(ln.text)) >= REPEAT_RATIO:
-                return True  # that page's header table was already recognised
     return False
 
 
@@ -536,6 +562,15 @@ def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) 
         # a table broken across a page: drop a repeated header row, append the rest
         if [c or "" for c in cleaned[0]] == last.rows[0]:
             cleaned = cleaned[1:]
+        if cleaned and not (cleaned[0][0] or "").strip() and last.rows[-1][0].strip():
+            # the first row only continues the last row cut by the page break
+            carried = cleaned.pop(0)
+            last.rows[-1] = [
+                join_lines(f"{a}\n{b or ''}") if (b or "").strip() else a
+                for a, b in zip(last.rows[-1], carried, strict=False)
+            ]
+        if not cleaned:
+            return
         filled = _fill_down(cleaned, last.rows[-1])
         last.rows.extend(filled)
         last.row_pages = (last.row_pages or [last.page] * (len(last.rows) - len(filled))) + [
