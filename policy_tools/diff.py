@@ -357,14 +357,25 @@ _META_LABELS = {
 }
 
 
-def _meta_content(doc: PolicyDocument) -> dict[str, Any]:
+def _meta_content(doc: PolicyDocument, other: PolicyDocument) -> dict[str, Any]:
+    """The content fields of the header, in comparison form.
+
+    A service-category box a source cannot read (None, e.g. Markdown lost the glyph)
+    compares equal to whatever the other revision says for the same label.
+    """
     p = doc.policy
+    theirs = {compare_key(c.label): c.checked for c in other.policy.service_categories}
+    cats = {}
+    for c in p.service_categories:
+        label = compare_key(c.label)
+        known = c.checked is not None and theirs.get(label, False) is not None
+        cats[label] = c.checked if known else None
     return {
         "number": p.number,
         "drug": {"brand": compare_key(p.drug.brand), "generic": compare_key(p.drug.generic)},
         "scope": sorted(compare_key(s) for s in p.scope),
         "line_of_business": p.line_of_business,
-        "service_categories": {compare_key(c.label): c.checked for c in p.service_categories},
+        "service_categories": cats,
         "origination_date": p.origination_date,
         "last_review_date": p.last_review_date,
         "effective_date": p.effective_date,
@@ -382,24 +393,13 @@ def _raw_meta(doc: PolicyDocument, name: str) -> Any:
 
 
 def _diff_policy(old: PolicyDocument, new: PolicyDocument, out: _Collector) -> None:
-    res = _deep({"policy": _meta_content(old)}, {"policy": _meta_content(new)}, ignore_order=True)
+    res = _deep(
+        {"policy": _meta_content(old, new)}, {"policy": _meta_content(new, old)}, ignore_order=True
+    )
     fields: list[str] = []
-    for _, rest, t1, t2 in res["changed"]:
-        if not rest:
-            continue
-        name = str(rest[0])
-        if name == "service_categories" and len(rest) > 1 and (t1 is None or t2 is None):
-            # a source that cannot say whether a box is checked (Markdown) is not a change
-            if t1 is None and t2 is None:
-                continue
-            if (t1 is None) != (t2 is None) and not isinstance(t1 or t2, dict):
-                o_cats = _meta_content(old)["service_categories"]
-                n_cats = _meta_content(new)["service_categories"]
-                label = str(rest[1]) if len(rest) > 1 else ""
-                if label in o_cats and label in n_cats:
-                    continue
-        if name not in fields:
-            fields.append(name)
+    for _, rest, _, _ in res["changed"]:
+        if rest and str(rest[0]) not in fields:
+            fields.append(str(rest[0]))
     for name in fields:
         o, n = _raw_meta(old, name), _raw_meta(new, name)
         kind: ChangeKind = (

@@ -861,3 +861,23 @@ def test_same_revision_from_markdown_and_pdf_has_no_content_change(seed_md: Path
     pdf = load_golden()[1]
     cs = diff_documents(pdf, extract_file(seed_md))
     assert cs.changes == [], render_text(cs)
+
+
+def test_service_category_box_unknown_on_one_side_is_not_a_change() -> None:
+    from policy_tools.models import ServiceCategory
+
+    def cats(*pairs: tuple[str, bool | None]) -> PolicyMeta:
+        return PolicyMeta(
+            number="P-1",
+            service_categories=[ServiceCategory(label=lab, checked=c) for lab, c in pairs],
+        )
+
+    pdf = make_doc(policy=cats(("Surgery", False), ("Other: Part B Drugs", True)))
+    md = make_doc(policy=cats(("Surgery", None), ("Other: Part B Drugs", None)))
+    assert diff_documents(pdf, md).changes == []
+    flipped = make_doc(policy=cats(("Surgery", True), ("Other: Part B Drugs", True)))
+    cs = diff_documents(pdf, flipped)
+    assert [(c.path, c.kind) for c in cs.changes] == [("policy.service_categories", "modified")]
+    assert "[x] Surgery" in cs.changes[0].summary
+    more = make_doc(policy=cats(("Surgery", False), ("Other: Part B Drugs", True), ("DME", False)))
+    assert [c.path for c in diff_documents(pdf, more).changes] == ["policy.service_categories"]
