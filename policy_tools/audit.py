@@ -22,6 +22,7 @@ from pathlib import Path
 from .changeset import (
     Audit,
     Change,
+    ChangeSet,
     Claim,
     UndocumentedFinding,
     UnsupportedClaim,
@@ -107,12 +108,6 @@ CODE_RE = re.compile(
     r"(?:\.[0-9A-Z]{1,4})?)?|[A-V]\d{4})\b"
 )
 REMOVE_VERB = re.compile(r"\b(?:remov|delet|retir|drop)", re.IGNORECASE)
-
-
-def _clean(text: str) -> str:
-    from .diff import clean_text
-
-    return clean_text(text)
 
 
 def split_claims(summary: str) -> list[str]:
@@ -344,11 +339,10 @@ def _undocumented(
     return out
 
 
-def render_audit(cs: object) -> str:
-    from .changeset import ChangeSet
+def render_audit(cs: ChangeSet) -> str:
+    """The audit as readable text (the ``audit`` command's default output)."""
     from .diff import render_audit_lines
 
-    assert isinstance(cs, ChangeSet)
     f, t = cs.from_, cs.to
     head = (
         f"policy-tools audit: {f.policy or '?'} {f.effective_date or '?'} -> "
@@ -374,6 +368,3 @@ def audit_view(
         )
         return dumps(data), code
     return render_audit(cs), code
-
-
-_ = _clean

@@ -45,14 +45,10 @@ from .codesets import check_code, covering_codes, normalize_code
 from .models import (
     Block,
     Code,
-    Definition,
-    DosingRow,
     HistoryEntry,
     Leaf,
     Node,
     PolicyDocument,
-    Premedication,
-    Reference,
 )
 
 __all__ = [
@@ -1563,7 +1559,3 @@ def diff_view(
     cs = diff_documents(old, new)
     text = changeset_json(cs) if fmt == "json" else render_text(cs)
     return text, 1 if cs.changes else 0
-
-
-# re-exported for type checkers / other modules
-_ = (Definition, DosingRow, Premedication, Reference)
