@@ -83,6 +83,11 @@ TEXT_MATCH = 65.0
 #  * table rows whose identity key changed, compared as whole rows (saline row 4-5 ->
 #    2-4 hours scores 97; dexamethasone vs saline 50).
 ROW_MATCH = 75.0
+#  * two criteria headings with sub-items are the same criterion only if their own
+#    texts are alike: "Follicular lymphoma grade 3B" vs "Relapsed or refractory mantle
+#    cell lymphoma (MCL)" (FEP Breyanzi) scores 39 on text although the common items
+#    below them make the subtrees look alike.
+HEADING_FLOOR = 55.0
 
 SECTION_ORDER = [
     "policy",
@@ -482,10 +487,19 @@ def _item_score(a: Item, b: Item) -> float:
     if ta and tb:
         s = similarity(ta, tb)
         if isinstance(a, Node) and isinstance(b, Node) and (a.items or b.items):
+            if s < HEADING_FLOOR:
+                return 0.0  # another heading is another criterion, whatever sits below it
             s = (s + similarity(_signature(a), _signature(b))) / 2.0
         return s
     s = similarity(_signature(a), _signature(b))
     return s if not ta and not tb else s * 0.9
+
+
+def _move_score(a: _Lone, b: _Lone) -> float:
+    """Only single criteria move; an unmatched group is reported whole (added/removed)."""
+    if isinstance(a.item, Node) or isinstance(b.item, Node):
+        return 0.0
+    return _item_score(a.item, b.item)
 
 
 def _page(item: Item) -> int | None:
@@ -691,7 +705,7 @@ class _TreeDiff:
             self.lone_old,
             self.lone_new,
             key=lambda x: ("", id(x)),
-            score=lambda a, b: _item_score(a.item, b.item),
+            score=_move_score,
             threshold=CRITERIA_MATCH,
         )
         for i, j in pairs:

@@ -881,3 +881,42 @@ def test_service_category_box_unknown_on_one_side_is_not_a_change() -> None:
     assert "[x] Surgery" in cs.changes[0].summary
     more = make_doc(policy=cats(("Surgery", False), ("Other: Part B Drugs", True), ("DME", False)))
     assert [c.path for c in diff_documents(pdf, more).changes] == ["policy.service_categories"]
+
+
+def test_group_with_another_heading_is_not_a_modification() -> None:
+    common = [leaf("a.", "No active infection"), leaf("b.", "Administered in a REMS facility")]
+    old = make_doc(
+        criteria=crit(
+            OR(
+                leaf("1.", "Large B-cell lymphoma"),
+                AND(
+                    leaf("a.", "Refractory to first-line therapy"),
+                    *common,
+                    text="Follicular lymphoma grade 3B",
+                    label="2.",
+                ),
+                text="Patient must have ONE of the following:",
+            )
+        )
+    )
+    new = make_doc(
+        criteria=crit(
+            OR(
+                leaf("1.", "Large B-cell lymphoma"),
+                AND(
+                    leaf("a.", "Received a BTK inhibitor"),
+                    *common,
+                    text="Relapsed or refractory mantle cell lymphoma (MCL)",
+                    label="2.",
+                ),
+                text="Patient must have ONE of the following:",
+            )
+        )
+    )
+    cs = diff_documents(old, new)
+    assert [(c.kind, c.detail) for c in cs.changes] == [
+        ("removed", "OR-branch removed"),
+        ("added", "OR-branch added"),
+    ]
+    assert "Follicular lymphoma grade 3B" in cs.changes[0].old
+    assert "mantle cell lymphoma" in cs.changes[1].new
