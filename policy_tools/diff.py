@@ -1018,14 +1018,22 @@ def _diff_texts(
     key: Callable[[Any], Any] | None = None,
     cmp: Callable[[Any], str] | None = None,
     relabel: bool = True,
+    old_base: str | None = None,
+    index: Callable[[Any, int], int] | None = None,
 ) -> None:
     """Text items matched by identity key / exact text, then similarity; DeepDiff decides.
 
     ``text`` is what a reader sees; ``cmp`` (default: ``text``) is what is compared.
     ``relabel=False``: a label change alone is not reported (free text of generic
-    sections, where list markers are layout).
+    sections, where list markers are layout). Paths are ``base[k]`` on the new side and
+    ``old_base[k]`` (default ``base``) on the old side, ``k = index(item, position)``.
     """
     cmpf = cmp or text
+    obase = old_base or base
+
+    def at(items: Sequence[Any], k: int) -> int:
+        return index(items[k], k) if index else k
+
     keyf = key or (lambda x: compare_key(cmpf(x)))
     pairs, lone_o, lone_n = match_items(
         olds,
@@ -1055,7 +1063,7 @@ def _diff_texts(
             _text_change(
                 out,
                 section,
-                f"{base}[{j}]",
+                f"{base}[{at(news, j)}]",
                 noun,
                 old_text,
                 text(n),
@@ -1069,7 +1077,7 @@ def _diff_texts(
         _text_change(
             out,
             section,
-            f"{base}[{int(mkey[1:])}]",
+            f"{obase}[{at(olds, int(mkey[1:]))}]",
             noun,
             text(o),
             None,
@@ -1081,7 +1089,7 @@ def _diff_texts(
         _text_change(
             out,
             section,
-            f"{base}[{int(mkey[1:])}]",
+            f"{base}[{at(news, int(mkey[1:]))}]",
             noun,
             None,
             text(n),
@@ -1282,6 +1290,8 @@ def _diff_sections(old: PolicyDocument, new: PolicyDocument, out: _Collector) ->
             threshold=TEXT_MATCH,
             cmp=lambda u: u.cmp,
             relabel=False,
+            old_base=f"sections[{i if i is not None else j}].blocks",
+            index=lambda u, _: u.block,
         )
 
 

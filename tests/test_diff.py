@@ -920,3 +920,17 @@ def test_group_with_another_heading_is_not_a_modification() -> None:
     ]
     assert "Follicular lymphoma grade 3B" in cs.changes[0].old
     assert "mantle cell lymphoma" in cs.changes[1].new
+
+
+def test_canonical_section_paths_point_at_the_block(canonical: ChangeSet) -> None:
+    import re
+
+    old, new = load_golden()
+    units = [c for c in canonical.changes if c.section.startswith("sections.")]
+    assert units
+    for c in units:
+        doc, text = (old, c.old) if c.kind == "removed" else (new, c.new)
+        m = re.fullmatch(r"sections\[(\d+)\]\.blocks\[(\d+)\]", c.path)
+        assert m, c.path
+        block = doc.sections[int(m.group(1))].blocks[int(m.group(2))]
+        assert clean_text(text)[:40] in clean_text(block.text), c
