@@ -274,15 +274,15 @@ def build_sections(d: Draft) -> None:
             if key:
                 current = RawSection(key=key, title=title, page=b.page, recognised=True)
                 d.sections.append(current)
-                rest = [r for r in b.rows[1:] if any(c.strip() for c in r)]
-                if rest:
+                body_rows = [r for r in b.rows[1:] if any(c.strip() for c in r)]
+                if body_rows:
                     current.blocks.append(
                         RawBlock(
                             kind="table",
                             text="",
                             page=b.page,
-                            rows=rest,
-                            row_pages=(b.row_pages or [b.page] * len(b.rows))[-len(rest) :],
+                            rows=body_rows,
+                            row_pages=(b.row_pages or [b.page] * len(b.rows))[-len(body_rows) :],
                         )
                     )
                 continue
@@ -932,7 +932,7 @@ def _history_columns(header: list[str]) -> dict[str, int] | None:
             cols.setdefault("pt", i)
         elif re.search(r"\bum\b|um/", h):
             cols.setdefault("um", i)
-        elif h.startswith(("type", "action", "review")):
+        elif h.startswith(("type", "action")) or h in ("review", "review type"):
             cols.setdefault("type", i)
         elif "summary" in h or "description" in h or "change" in h or "revision" in h:
             cols.setdefault("summary", i)
@@ -943,9 +943,23 @@ def _history_columns(header: list[str]) -> dict[str, int] | None:
     return None
 
 
+def _merge_header_rows(rows: list[list[str]]) -> list[list[str]]:
+    """A header printed over several rows (first cell merged down) becomes one row."""
+    if not rows:
+        return rows
+    header, i = list(rows[0]), 1
+    while i < len(rows) and rows[i] and rows[i][0] == header[0] and len(rows[i]) == len(header):
+        header = [
+            h if not c.strip() or c == h else f"{h} {c}".strip()
+            for h, c in zip(header, rows[i], strict=True)
+        ]
+        i += 1
+    return [header, *rows[i:]]
+
+
 def history(d: Draft) -> None:
     for s, b in d.tables():
-        rows = b.rows or []
+        rows = _merge_header_rows(b.rows or [])
         cols = _history_columns(rows[0]) if _code_columns(rows[0]) is None else None
         if cols is None or not (s.key.startswith("history") or "type" in cols or "pt" in cols):
             continue
@@ -965,7 +979,7 @@ def history(d: Draft) -> None:
                     date=um or to_iso_date(cell("pt")),
                     review_type=cell("type"),
                     summary=summary,
-                    pt_approval_date=to_iso_date(cell("pt")),
+                    pt_approval_date=to_iso_month_or_date(cell("pt")),
                     um_approval_date=um,
                     page=pg,
                 )

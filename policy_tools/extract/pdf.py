@@ -74,6 +74,9 @@ class PageData:
         default_factory=list
     )
     header_lines: list[Line] = field(default_factory=list)
+    # lines printed inside body tables, and the tables themselves (pdfplumber objects)
+    table_lines: list[Line] = field(default_factory=list)
+    table_objs: list[Any] = field(default_factory=list)
 
 
 def read_pdf(path: Path) -> RawDocument:
@@ -85,7 +88,6 @@ def read_pdf(path: Path) -> RawDocument:
             f"no text layer on any of its {len(pages)} page(s) - a scanned image; OCR is needed",
         )
     warnings: list[Warning] = []
-    _split_running_lines(pages)
     headers = _page_headers(pages)
     title = _title(pages)
     blocks = _blocks(pages)
@@ -110,7 +112,9 @@ def _load_pages(path: Path) -> list[PageData]:
         with pdfplumber.open(path) as pdf:
             if not pdf.pages:
                 raise InputError(path, "the PDF has no pages")
-            return [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+            pages = [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
+            _split_running_lines(pages)
+            return pages
     except InputError:
         raise
     except (PDFPasswordIncorrect, PDFEncryptionError) as err:
@@ -144,22 +148,37 @@ def _read_page(page: Any, number: int) -> PageData:
     tables = [t for t in page.find_tables() if _is_real_table(t)]
     boxes = [t.bbox for t in tables]
     data.tables = [(t.bbox, _table_rows(t)) for t in tables]
+    data.table_objs = tables
     for raw in page.extract_text_lines(return_chars=True, strip=True):
-        if _inside_any(raw, boxes):
-            continue
         line = _make_line(raw, number)
-        if line is not None:
+        if line is None:
+            continue
+        if _inside_any(raw, boxes):
+            data.table_lines.append(line)  # seen only to find running footers inside tables
+        else:
             data.lines.append(line)
     return data
+
+
+def _without_lines(table: Any, lines: list[Line]) -> list[list[str | None]]:
+    """Re-read a table's cells with the characters of ``lines`` left out."""
+    boxes = [(ln.x0 - 0.5, ln.top - 0.5, ln.x1 + 0.5, ln.bottom + 0.5) for ln in lines]
+
+    def keep(obj: dict[str, Any]) -> bool:
+        return obj.get("object_type") != "char" or not _inside_any(obj, boxes)
+
+    filtered = table.page.filter(keep)
+    return _table_rows(pdfplumber.table.Table(filtered, table.cells))
 
 
 def _table_rows(table: Any) -> list[list[str | None]]:
     """Cell texts of a ruled table, using cell geometry.
 
     pdfplumber gives None for a grid position covered by a merged cell. A cell
-    merged vertically (the cell above reaches down into this row) is filled with
-    that cell's text; one merged horizontally is dropped, and so are thin empty
-    spacer cells, so a row holds the cells a reader sees.
+    merged vertically (the cell above reaches down into this row) keeps its column
+    as "" (as a Markdown table prints it; the assembler fills it down where the
+    table's meaning asks for it); one merged horizontally is dropped, and so are
+    thin empty spacer cells, so a row holds the cells a reader sees.
     """
     texts = table.extract()
     grid = [row.cells for row in table.rows]
@@ -175,8 +194,8 @@ def _table_rows(table: Any) -> list[list[str | None]]:
             for rr in range(r - 1, -1, -1):
                 above = grid[rr][c]
                 if above is not None:
-                    if above[3] > top + 1:
-                        row.append(texts[rr][c] or "")
+                    if above[3] > top + 1 and (texts[rr][c] or "").strip():
+                        row.append("")  # merged down from the cell above
                     break
         out.append(row)
     return out
@@ -276,8 +295,23 @@ def _split_running_lines(pages: list[PageData]) -> None:
         ]
         for p in pages
     ]
+    table_bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.table_lines] for p in pages]
     running: list[list[bool]] = []
     header_tables: list[list[bool]] = []
+    for i, p in enumerate(pages):
+        near = _neighbours(i, len(pages))
+        need = max(1, len(near) // 2)
+        leaked = [
+            ln
+            for ln, (band, top, shape) in zip(p.table_lines, table_bands[i], strict=True)
+            if band is not None
+            and _recurs(band, top, shape, [bands[j] + table_bands[j] for j in near], need)
+        ]
+        if leaked:
+            for k, table in enumerate(p.table_objs):
+                inside = [ln for ln in leaked if _inside_any(_box(ln), [table.bbox])]
+                if inside and table.bbox[1] >= p.height * HEADER_BAND:
+                    p.tables[k] = (table.bbox, _without_lines(table, inside))
     for i, p in enumerate(pages):
         near = _neighbours(i, len(pages))
         need = max(1, len(near) // 2)
@@ -321,6 +355,10 @@ def _split_running_lines(pages: list[PageData]) -> None:
                 body_tables.append((bbox, rows))
         p.tables = body_tables
         p.header_lines.sort(key=lambda ln: ln.top)
+
+
+def _box(ln: Line) -> dict[str, float]:
+    return {"x0": ln.x0, "x1": ln.x1, "top": ln.top, "bottom": ln.bottom}
 
 
 def _band(ln: Line, p: PageData) -> str | None:
