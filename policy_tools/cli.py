@@ -250,5 +250,36 @@ def schema(check: bool) -> None:
     click.echo(write_schemas(check=check), nl=False)
 
 
+@cli.command()
+@click.argument("ref")
+@store_option
+@output_option
+@handle_errors
+def codegen(ref: str, store_dir: Path | None, output: Path | None) -> None:
+    """Generate the executable criteria module (Python) of revision REF."""
+    from .codegen import codegen_view
+
+    emit(codegen_view(ref, store_dir=store_dir), output)
+
+
+@cli.command()
+@_compare_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@output_option
+@handle_errors
+def outcomes(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
+    """Which cases change decision between OLD and NEW (minimal sets of met criteria).
+
+    Exit code 0: no outcome changes; 1: outcome changes found; 2: error.
+    """
+    from .codegen import outcomes_view
+
+    text, code = outcomes_view(old, new, store_dir=store_dir, fmt=fmt)
+    emit(text, output)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     cli()
