@@ -6,9 +6,11 @@ Approval", B continuation, C durations, D not covered), not from the code.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from types import ModuleType
 import pytest
 from click.testing import CliRunner
 from conftest import GOLDEN_DIR, ROOT
+from hypothesis import given
+from hypothesis import strategies as st
 
 from policy_tools.cli import cli
 from policy_tools.codegen import (
@@ -325,7 +329,34 @@ def test_py_lines_concatenate_back() -> None:
     pieces = py_lines(text, 40)
     assert len(pieces) > 3
     assert all(len(p) <= 40 for p in pieces)
-    assert "".join(eval(p) for p in pieces) == text  # each piece is a complete literal
+    assert "".join(ast.literal_eval(p) for p in pieces) == text  # complete literals
+
+
+@given(st.text(max_size=300), st.integers(min_value=12, max_value=90))
+def test_py_lines_round_trip_any_text(text: str, width: int) -> None:
+    pieces = py_lines(text, width)
+    assert "".join(ast.literal_eval(p) for p in pieces) == text
+    assert all(isinstance(ast.parse(p, mode="eval").body, ast.Constant) for p in pieces)
+
+
+@given(st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=80))
+def test_criterion_id_ignores_case_spacing_and_end_punctuation(text: str) -> None:
+    assert criterion_id(text) == criterion_id(f"  {text.upper()} .")
+    assert re.fullmatch(r"[a-z0-9-]+_[0-9a-f]{8}", criterion_id(text))
+
+
+def test_generated_module_is_mypy_strict_clean(
+    docs: tuple[PolicyDocument, PolicyDocument], tmp_path: Path
+) -> None:
+    path = tmp_path / "criteria_2026.py"
+    path.write_text(generate_module(docs[1]), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout
 
 
 # --- outcome changes ------------------------------------------------------------------
