@@ -316,7 +316,15 @@ class OutcomeChange:
 
     @property
     def direction(self) -> str:
+        if self.tree == "not_covered":
+            return "no longer excluded" if self.new_approved else "newly excluded"
         return "newly approved" if self.new_approved else "newly denied"
+
+    @property
+    def rejecting(self) -> Literal["old", "new"]:
+        """The revision whose tree does not hold for the case (``lacking`` is its gap)."""
+        new_holds = self.new_approved != (self.tree == "not_covered")
+        return "old" if new_holds else "new"
 
 
 @dataclass(frozen=True)
@@ -494,12 +502,12 @@ def render_outcomes_text(report: OutcomeReport) -> str:
             f"{st.flipped} flip), {st.cases} minimal case(s)"
         )
         for ch in (c for c in report.changes if c.tree == st.tree):
-            lines.append(f"  - {ch.direction} when only these are met:")
+            lines.append(f"  - {ch.direction} when only these hold:")
             lines.extend(f"      {fid}: {clean_text(report.criteria[fid])}" for fid in ch.facts)
             if not ch.facts:
                 lines.append("      (no criterion met)")
-            side = "old" if ch.new_approved else "new"
-            lines.append(f"    the {side} revision would also need:")
+            need = "would exclude it with, e.g." if st.tree == "not_covered" else "would also need"
+            lines.append(f"    the {ch.rejecting} revision {need}:")
             lines.extend(f"      {fid}: {clean_text(report.criteria[fid])}" for fid in ch.lacking)
             if not ch.lacking:
                 lines.append("      (nothing satisfies it)")
@@ -522,5 +530,6 @@ def outcomes_view(
         data = asdict(report)
         for change, ch in zip(data["changes"], report.changes, strict=True):
             change["direction"] = ch.direction
+            change["rejecting"] = ch.rejecting
         return dumps(data), report.exit_code
     return render_outcomes_text(report), report.exit_code

@@ -397,6 +397,7 @@ def test_outcome_changes_of_the_canonical_pair(
     assert denied == {frozenset(es_sclc | {age})}  # 2026 asks for subsequent single agent
     under_18 = next(c for c in initial if subsequent in c.facts)
     assert under_18.lacking == (age,)
+    assert under_18.rejecting == "old"
     continuation = [c for c in changes if c.tree == "continuation"]
     assert [(c.facts, c.old_approved, c.new_approved) for c in continuation] == [
         ((cid(new, "current oncology note"),), True, False)
@@ -496,7 +497,19 @@ def test_cli_outcomes_exit_codes_and_formats() -> None:
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)
     assert len(data["changes"]) == 6 + 1 + 11
-    assert {c["direction"] for c in data["changes"]} == {"newly approved", "newly denied"}
+    assert {c["direction"] for c in data["changes"]} == {
+        "newly approved",
+        "newly denied",
+        "newly excluded",
+        "no longer excluded",
+    }
+    assert {(c["tree"], c["direction"], c["rejecting"]) for c in data["changes"]} == {
+        ("initial", "newly approved", "old"),
+        ("initial", "newly denied", "new"),
+        ("continuation", "newly denied", "new"),
+        ("not_covered", "newly excluded", "old"),
+        ("not_covered", "no longer excluded", "new"),
+    }
     same = runner.invoke(cli, ["outcomes", NEW_REF, NEW_REF, "--store", str(STORE)])
     assert same.exit_code == 0, same.output
     assert "No outcome changes." in same.stdout
