@@ -513,3 +513,28 @@ def test_cli_outcomes_exit_codes_and_formats() -> None:
     same = runner.invoke(cli, ["outcomes", NEW_REF, NEW_REF, "--store", str(STORE)])
     assert same.exit_code == 0, same.output
     assert "No outcome changes." in same.stdout
+
+
+def test_absent_and_empty_trees(tmp_path: Path) -> None:
+    source = Source(path="p.pdf", sha256="2" * 64, format="pdf", pages=1, extractor_version="1")
+    bare = import_source(generate_module(PolicyDocument(source=source)), tmp_path)
+    heading_only = PolicyDocument(
+        source=source,
+        criteria=Criteria(
+            initial=Node(op="AND", items=[Node(op="OR", items=[])]),  # nothing to satisfy
+            continuation=Node(op="AND", text="Documented positive response", page=2),
+        ),
+    )
+    empty = import_source(generate_module(heading_only), tmp_path)
+    try:
+        assert bare.INITIAL is None and bare.CRITERIA == {}
+        assert not bare.initial_approval({}).approved
+        assert bare.not_covered({}).approved
+        assert not empty.initial_approval({}).approved  # an empty group is never satisfied
+        response = criterion_id("Documented positive response")
+        assert list(empty.CRITERIA) == [response]  # a group without items is one fact
+        assert empty.continuation({response: True}).approved
+        assert not empty.continuation({response: 1}).approved  # only True counts
+    finally:
+        for m in (bare, empty):
+            sys.modules.pop(m.__name__, None)
