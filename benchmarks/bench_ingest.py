@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "from policy_tools.cli import cli; cli()"]
+# -P: do not put the current folder first on sys.path (it would shadow the frozen copy)
+CLI = [sys.executable, "-P", "-c", "from policy_tools.cli import cli; cli()"]
 SUFFIXES = {".pdf", ".md", ".txt", ".html", ".htm"}
 
 
@@ -64,7 +65,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
-    folder: Path = args.folder
+    folder: Path = args.folder.resolve()
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
     if not files:
         print(f"no policy files in {folder}", file=sys.stderr)
