@@ -495,9 +495,19 @@ _DATE_FIELDS = {
 _NAME_PATTERNS = (
     re.compile(r"^\s*Subject\s*:\s*(.+?)\s*(?:Page\s*:.*)?$", re.M),
     re.compile(r"^\s*Policy\s+Title\s*:\s*(.+)$", re.M),
-    re.compile(r"^\s*Medications?\s+(.+)$", re.M),
+    re.compile(r"^\s*Medications?\s+(\S[^()\n]*\([^()\n]+\))\s*$", re.M),
     re.compile(r"^\s*Clinical\s+Policy\s*:\s*(.+)$", re.M),
 )
+
+
+def _date_under_title(d: Draft) -> str | None:
+    """A date printed alone near the top of page 1 (under the title)."""
+    for b in d.raw.blocks[:6]:
+        if b.page == 1 and b.text and len(b.text) <= 30:
+            iso = to_iso_date(b.text)
+            if iso and len(re.sub(r"[\d/.,\s-]", "", b.text)) <= 10:
+                return iso
+    return None
 
 
 def generic_metadata(d: Draft) -> None:
@@ -519,6 +529,9 @@ def generic_metadata(d: Draft) -> None:
     if not p.effective_date:
         fallback = found.get("publish_date") or p.last_review_date
         kind = "publish" if found.get("publish_date") else "last review"
+        if not fallback:
+            fallback = _date_under_title(d)
+            kind = "lone"
         if fallback:
             p.effective_date = fallback
             d.warn(
@@ -994,7 +1007,7 @@ _PAIR_REV = re.compile(r"\b([A-Z][A-Za-z]+)®?\s*\(([a-z][\w-]*-[a-z]{4})\)", re
 
 def drug(d: Draft) -> None:
     name = d.policy.name or ""
-    m = re.match(r"^\s*(.+?)\s*\(([^)]+?)®?\)\s*$", name)
+    m = re.match(r"^\s*([\w-]+(?:\s[\w-]+){0,2})\s*\(([A-Z][a-z][\w-]*)®?\)\s*$", name)
     brand = m.group(2).strip() if m else None
     header_generic = m.group(1).strip() if m else None
     body = "\n".join(b.text for b in d.raw.blocks if b.text)

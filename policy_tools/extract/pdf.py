@@ -537,6 +537,8 @@ def _add_line(
             last is not None
             and last.kind == "heading"
             and close
+            and prev is not None
+            and abs(prev.size - ln.size) < 0.5
             and last.page == ln.page
             and not split_label(ln.text)[0]
         ):
@@ -586,7 +588,46 @@ def _fill_down(rows: list[list[str | None]], above: list[str] | None) -> list[li
     return out
 
 
+def _group_title(row: list[str | None]) -> str | None:
+    """A row whose one cell is a short ALL-CAPS title ("ANALGESICS") heads a group."""
+    cells = [c for c in row if c and c.strip()]
+    if len(cells) != 1:
+        return None
+    text = join_lines(cells[0])
+    letters = [ch for ch in text if ch.isalpha()]
+    if len(letters) >= 4 and all(ch.isupper() for ch in letters) and len(text.split()) <= 8:
+        return text
+    return None
+
+
+def _last_group(blocks: list[RawBlock]) -> str | None:
+    for b in reversed(blocks):
+        if b.kind == "heading":
+            return b.text.lower()
+    return None
+
+
 def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) -> None:
+    """Add a table, split at group-title rows, each part joined to a table cut by a page
+    break."""
+    segment: list[list[str | None]] = []
+    for row in rows:
+        title = _group_title(row)
+        if title is None:
+            segment.append(row)
+            continue
+        if segment:
+            _add_table_part(blocks, segment, page)
+            segment = []
+        if title.lower() != _last_group(blocks):  # a group title repeated on every page
+            blocks.append(
+                RawBlock(kind="heading", text=title, page=page, bold=True, prominent=True)
+            )
+    if segment:
+        _add_table_part(blocks, segment, page)
+
+
+def _add_table_part(blocks: list[RawBlock], rows: list[list[str | None]], page: int) -> None:
     cleaned = _clean_rows(rows)
     last = blocks[-1] if blocks else None
     if (
@@ -595,10 +636,11 @@ def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) 
         and last.rows
         and last.page < page
         and (last.row_pages or [last.page])[-1] == page - 1
-        and len(last.rows[0]) == len(cleaned[0])
+        and max(len(r) for r in last.rows) == max(len(r) for r in cleaned)
     ):
-        # a table broken across a page: drop a repeated header row, append the rest
-        if [c or "" for c in cleaned[0]] == last.rows[0]:
+        # a table broken across a page: drop the repeated header rows, append the rest
+        head = last.rows[:3]
+        while cleaned and [c or "" for c in cleaned[0]] in head:
             cleaned = cleaned[1:]
         if cleaned and not (cleaned[0][0] or "").strip() and last.rows[-1][0].strip():
             # the first row only continues the last row cut by the page break
