@@ -13,9 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Extract the bundled source_pdfs/ into the version store extracted/ (and reports/).
+## Extract the bundled source_pdfs/ into the version store extracted/, then write the
+## change reports of the bundled revision pair into reports/.
+REPORT := reports/MP-RX-FP-171-25/2025-08-08_to_2026-05-06
 run: $(STAMP)
 	$(BIN)/policy-tools ingest source_pdfs
+	$(BIN)/policy-tools report MP-RX-FP-171-25@previous MP-RX-FP-171-25@latest --format html -o $(REPORT).html
+	$(BIN)/policy-tools report MP-RX-FP-171-25@previous MP-RX-FP-171-25@latest --format md -o $(REPORT).md
+	$(BIN)/policy-tools report MP-RX-FP-171-25@previous MP-RX-FP-171-25@latest --format json -o $(REPORT).json
 
 ## Run the whole test suite (installs Debian chromium for the browser tests when root).
 test: $(STAMP) chromium
@@ -38,6 +43,8 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_report.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
