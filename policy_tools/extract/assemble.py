@@ -39,6 +39,7 @@ from ..models import (
 )
 from .blocks import RawBlock, RawDocument
 from .text import (
+    join_lines,
     normalize_space,
     slug,
     split_label,
@@ -971,32 +972,47 @@ def _merge_header_rows(rows: list[list[str]]) -> list[list[str]]:
 
 
 def history(d: Draft) -> None:
+    previous: tuple[dict[str, int], int] | None = None  # columns of the last history table
     for s, b in d.tables():
         rows = _merge_header_rows(b.rows or [])
+        pages = b.row_pages or [b.page] * len(rows)
         cols = _history_columns(rows[0]) if _code_columns(rows[0]) is None else None
+        width = max(len(r) for r in rows)
+        if cols is None and previous is not None and s.key.startswith("history"):
+            if width != previous[1]:
+                continue
+            cols = previous[0]  # the same table continued (text in between cut it)
+            rows, pages = [[], *rows], [b.page, *pages]
         if cols is None or not (s.key.startswith("history") or "type" in cols or "pt" in cols):
             continue
-        pages = b.row_pages or [b.page] * len(rows)
+        previous = (cols, width)
         for r, pg in zip(rows[1:], pages[1:], strict=False):
+            _history_row(d, r, pg, cols)
 
-            def cell(name: str, row: list[str] = r, cols: dict[str, int] = cols) -> str:
-                i = cols.get(name)
-                return row[i].strip() if i is not None and i < len(row) else ""
 
-            summary = cell("summary")
-            if not summary:
-                continue
-            um = to_iso_date(cell("um")) or to_iso_date(cell("date"))
-            d.history.append(
-                HistoryEntry(
-                    date=um or to_iso_date(cell("pt")),
-                    review_type=cell("type"),
-                    summary=summary,
-                    pt_approval_date=to_iso_month_or_date(cell("pt")),
-                    um_approval_date=um,
-                    page=pg,
-                )
-            )
+def _history_row(d: Draft, row: list[str], page: int, cols: dict[str, int]) -> None:
+    def cell(name: str) -> str:
+        i = cols.get(name)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    summary = cell("summary")
+    if not summary:
+        return
+    if d.history and not cell("type") and not cell("date") and not cell("pt") and not cell("um"):
+        last = d.history[-1]  # a row that only continues the previous entry's summary
+        last.summary = join_lines(f"{last.summary}\n{summary}")
+        return
+    um = to_iso_date(cell("um")) or to_iso_date(cell("date"))
+    d.history.append(
+        HistoryEntry(
+            date=um or to_iso_date(cell("pt")),
+            review_type=cell("type"),
+            summary=summary,
+            pt_approval_date=to_iso_month_or_date(cell("pt")),
+            um_approval_date=um,
+            page=page,
+        )
+    )
 
 
 # ---------------------------------------------------------------------- drug
