@@ -403,6 +403,13 @@ def _extract_job(path: str) -> Extracted:
         return None, f"{path}: extraction failed ({type(err).__name__}: {err})", False
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _extract_all(paths: list[Path], jobs: int) -> Iterator[tuple[int, Extracted]]:
     """Yield (position, extraction outcome) as extractions finish."""
     if jobs <= 1 or len(paths) <= 1:
@@ -412,7 +419,9 @@ def _extract_all(paths: list[Path], jobs: int) -> Iterator[tuple[int, Extracted]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
     with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=ctx) as pool:
-        futures = {pool.submit(_extract_job, str(p)): i for i, p in enumerate(paths)}
+        # largest files first, so one big file does not run alone at the end of the batch
+        order = sorted(range(len(paths)), key=lambda i: (-_size(paths[i]), i))
+        futures = {pool.submit(_extract_job, str(paths[i])): i for i in order}
         for fut in cf.as_completed(futures):
             i = futures[fut]
             try:
