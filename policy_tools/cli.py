@@ -180,6 +180,17 @@ def rebuild_index_cmd(store_dir: Path | None) -> None:
     click.echo(rebuild_index(store_dir=store_dir), nl=False)
 
 
+def text_or_json_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Readable text, or the JSON for machines.",
+    )(func)
+
+
 def _compare_options(func: F) -> F:
     func = store_option(func)
     func = click.argument("new")(func)
@@ -189,9 +200,7 @@ def _compare_options(func: F) -> F:
 
 @cli.command()
 @_compare_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@text_or_json_option
 @output_option
 @handle_errors
 def diff(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
@@ -208,9 +217,7 @@ def diff(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | No
 
 @cli.command()
 @_compare_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@text_or_json_option
 @output_option
 @handle_errors
 def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
@@ -264,9 +271,7 @@ def codegen(ref: str, store_dir: Path | None, output: Path | None) -> None:
 
 @cli.command()
 @_compare_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@text_or_json_option
 @output_option
 @handle_errors
 def outcomes(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:

@@ -789,23 +789,28 @@ def codes(d: Draft) -> None:
             )
             desc = r[desc_col] if desc_col is not None and desc_col < len(r) else None
             for printed in _split_codes(r[code_col]):
-                m = _RANGE.match(printed)
-                first, last = (m.group(1), m.group(2)) if m else (printed, printed)
-                system = _system_for(first.upper(), hint)
-                if system is None:
-                    continue
-                out.append(
-                    Code(
-                        system=system,
-                        code=printed,
-                        first=first.upper(),
-                        last=last.upper(),
-                        description=desc or None,
-                        page=page,
-                    )
-                )
+                code = _code(printed, hint, desc, page)
+                if code is not None:
+                    out.append(code)
     out.extend(_line_codes(d))
     d.codes = out
+
+
+def _code(printed: str, hint: str, description: str | None, page: int) -> Code | None:
+    """A printed code or range ('C34.00-C34.92') with its system, or None if unknown."""
+    m = _RANGE.match(printed)
+    first, last = (m.group(1), m.group(2)) if m else (printed, printed)
+    system = _system_for(first.upper(), hint)
+    if system is None:
+        return None
+    return Code(
+        system=system,
+        code=printed,
+        first=first.upper(),
+        last=last.upper(),
+        description=description or None,
+        page=page,
+    )
 
 
 _CODE_LINE = re.compile(
@@ -828,22 +833,9 @@ def _line_codes(d: Draft) -> list[Code]:
                 if len(b.text.split()) <= 6 and re.search(r"ICD|HCPCS|CPT", b.text):
                     hint = b.text
                 continue
-            printed = normalize_space(m.group("code"))
-            rm = _RANGE.match(printed)
-            first, last = (rm.group(1), rm.group(2)) if rm else (printed, printed)
-            system = _system_for(first.upper(), hint)
-            if system is None:
-                continue
-            out.append(
-                Code(
-                    system=system,
-                    code=printed,
-                    first=first.upper(),
-                    last=last.upper(),
-                    description=m.group("desc"),
-                    page=b.page,
-                )
-            )
+            code = _code(normalize_space(m.group("code")), hint, m.group("desc"), b.page)
+            if code is not None:
+                out.append(code)
     return out
 
 
