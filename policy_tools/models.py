@@ -68,7 +68,12 @@ class Block(Model):
     rows: list[list[str]] | None = None
     label: str | None = None
     level: int = 0
-    page: int
+    page: int = Field(description="Page the block starts on.")
+    row_pages: list[int] | None = Field(
+        default=None,
+        exclude_if=lambda v: v is None,  # only tables that span pages carry it
+        description="Tables: the page of each row (a table broken across pages is one block).",
+    )
 
 
 class Section(Model):

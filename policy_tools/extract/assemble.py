@@ -345,7 +345,15 @@ def _public_section(s: RawSection) -> Section:
     blocks = []
     for b in s.blocks:
         if b.kind == "table":
-            blocks.append(Block(type="table", rows=b.rows or [], page=b.page))
+            pages = b.row_pages or [b.page] * len(b.rows or [])
+            blocks.append(
+                Block(
+                    type="table",
+                    rows=b.rows or [],
+                    page=b.page,
+                    row_pages=pages if len(set(pages)) > 1 else None,
+                )
+            )
         elif b.kind == "list_item":
             text = f"{b.text} {b.connector}" if b.connector else b.text
             blocks.append(

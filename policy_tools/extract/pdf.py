@@ -40,6 +40,7 @@ from .text import (
 )
 
 HEADER_BAND = 0.2  # top fraction of the page where running headers live
+HEADER_TABLE_MAX = 0.3  # a running header table ends within the top 30% of the page
 FOOTER_BAND = 0.10  # bottom fraction for running footers
 REPEAT_RATIO = 80  # rapidfuzz ratio for "the same header line, spelled differently"
 PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+\s*(of\s+\d+)?\s*$", re.IGNORECASE)
@@ -108,32 +109,38 @@ def read_pdf(path: Path) -> RawDocument:
 
 
 def _load_pages(path: Path) -> list[PageData]:
+    """Open and read every page; a damaged or locked file becomes an InputError.
+
+    Only opening and parsing are guarded: the layout analysis after it runs outside the
+    guard, so a programming error is never reported as a bad input file.
+    """
     try:
-        with pdfplumber.open(path) as pdf:
+        pdf = pdfplumber.open(path)
+    except Exception as err:
+        raise _input_error(path, err) from err
+    with pdf:
+        try:
             if not pdf.pages:
                 raise InputError(path, "the PDF has no pages")
             pages = [_read_page(page, i + 1) for i, page in enumerate(pdf.pages)]
-            _split_running_lines(pages)
-            return pages
-    except InputError:
-        raise
-    except (PDFPasswordIncorrect, PDFEncryptionError) as err:
-        raise InputError(path, "encrypted PDF: a password is needed to open it") from err
-    except (PDFSyntaxError, PSException) as err:
-        raise InputError(path, f"not a readable PDF (truncated or corrupt: {err})") from err
-    except Exception as err:  # pdfminer raises many unrelated types on damaged files
-        inner = err.args[0] if err.args and isinstance(err.args[0], BaseException) else err
-        if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
-            raise InputError(path, "encrypted PDF: a password is needed to open it") from err
-        if isinstance(inner, (PDFSyntaxError, PSException)) or "EOF" in str(inner):
-            raise InputError(
-                path, f"not a readable PDF: truncated or corrupt ({inner or type(inner).__name__})"
-            ) from err
-        name = type(inner).__name__
-        err = inner if isinstance(inner, Exception) else err
-        if "Password" in name or "Encrypt" in name:
-            raise InputError(path, "encrypted PDF: a password is needed to open it") from err
-        raise InputError(path, f"not a readable PDF ({name}: {err})") from err
+        except InputError:
+            raise
+        except Exception as err:  # pdfminer raises many unrelated types on damaged files
+            raise _input_error(path, err) from err
+        _split_running_lines(pages)
+        return pages
+
+
+def _input_error(path: Path, err: BaseException) -> InputError:
+    inner = err.args[0] if err.args and isinstance(err.args[0], BaseException) else err
+    name = type(inner).__name__
+    if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)) or (
+        "Password" in name or "Encrypt" in name
+    ):
+        return InputError(path, "encrypted PDF: a password is needed to open it")
+    if isinstance(inner, (PDFSyntaxError, PSException)) or "EOF" in str(inner):
+        return InputError(path, f"not a readable PDF: truncated or corrupt ({inner or name})")
+    return InputError(path, f"not a readable PDF ({name}: {inner})")
 
 
 def _read_page(page: Any, number: int) -> PageData:
@@ -329,7 +336,8 @@ def _split_running_lines(pages: list[PageData]) -> None:
                 for j in near
                 if any(fuzz.ratio(shape, other) >= REPEAT_RATIO for other in table_shapes[j])
             )
-            flags.append(bbox[1] < p.height * HEADER_BAND and hits >= need)
+            in_band = bbox[1] < p.height * HEADER_BAND and bbox[3] < p.height * HEADER_TABLE_MAX
+            flags.append(in_band and hits >= need)
         header_tables.append(flags)
     for i, p in enumerate(pages):
         keep: list[Line] = []
