@@ -71,7 +71,7 @@ class PageData:
     width: float
     height: float
     lines: list[Line] = field(default_factory=list)
-    tables: list[tuple[tuple[float, float, float, float], list[list[str | None]]]] = field(
+    tables: list[tuple[tuple[float, float, float, float], list[list[str]]]] = field(
         default_factory=list
     )
     header_lines: list[Line] = field(default_factory=list)
@@ -167,7 +167,7 @@ def _read_page(page: Any, number: int) -> PageData:
     return data
 
 
-def _without_lines(table: Any, lines: list[Line]) -> list[list[str | None]]:
+def _without_lines(table: Any, lines: list[Line]) -> list[list[str]]:
     """Re-read a table's cells with the characters of ``lines`` left out."""
     boxes = [(ln.x0 - 0.5, ln.top - 0.5, ln.x1 + 0.5, ln.bottom + 0.5) for ln in lines]
 
@@ -178,7 +178,7 @@ def _without_lines(table: Any, lines: list[Line]) -> list[list[str | None]]:
     return _table_rows(pdfplumber.table.Table(filtered, table.cells))
 
 
-def _table_rows(table: Any) -> list[list[str | None]]:
+def _table_rows(table: Any) -> list[list[str]]:
     """Cell texts of a ruled table, using cell geometry.
 
     pdfplumber gives None for a grid position covered by a merged cell. A cell
@@ -189,13 +189,13 @@ def _table_rows(table: Any) -> list[list[str | None]]:
     """
     texts = table.extract()
     grid = [row.cells for row in table.rows]
-    out: list[list[str | None]] = []
+    out: list[list[str]] = []
     for r, (cells, row_text) in enumerate(zip(grid, texts, strict=False)):
-        row: list[str | None] = []
+        row: list[str] = []
         for c, (cell, text) in enumerate(zip(cells, row_text, strict=False)):
             if cell is not None:
                 if text or cell[2] - cell[0] >= 10:
-                    row.append(text or "")
+                    row.append(join_lines(text or ""))
                 continue
             top = _row_top(cells)
             for rr in range(r - 1, -1, -1):
@@ -444,7 +444,7 @@ def _blocks(pages: list[PageData]) -> list[RawBlock]:
     indents = _list_indents(pages, body_size)
     blocks: list[RawBlock] = []
     for p in pages:
-        items: list[tuple[float, Line | tuple[Any, list[list[str | None]]]]] = [
+        items: list[tuple[float, Line | tuple[Any, list[list[str]]]]] = [
             (ln.top, ln) for ln in p.lines
         ]
         items += [(t[0][1], t) for t in p.tables]
@@ -579,24 +579,7 @@ def _add_line(
     blocks.append(_new("paragraph", ln, ln.text))
 
 
-def _clean_rows(rows: list[list[str | None]]) -> list[list[str | None]]:
-    return [[join_lines(c) if c is not None else None for c in r] for r in rows]
-
-
-def _fill_down(rows: list[list[str | None]], above: list[str] | None) -> list[list[str]]:
-    out: list[list[str]] = []
-    prev = above
-    for r in rows:
-        filled = [
-            (c if c is not None else (prev[i] if prev is not None and i < len(prev) else ""))
-            for i, c in enumerate(r)
-        ]
-        out.append(filled)
-        prev = filled
-    return out
-
-
-def _group_title(row: list[str | None]) -> str | None:
+def _group_title(row: list[str]) -> str | None:
     """A row whose one cell is a short ALL-CAPS title ("ANALGESICS") heads a group."""
     cells = [c for c in row if c and c.strip()]
     if len(cells) != 1:
@@ -615,10 +598,10 @@ def _last_group(blocks: list[RawBlock]) -> str | None:
     return None
 
 
-def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) -> None:
+def _add_table(blocks: list[RawBlock], rows: list[list[str]], page: int) -> None:
     """Add a table, split at group-title rows, each part joined to a table cut by a page
     break."""
-    segment: list[list[str | None]] = []
+    segment: list[list[str]] = []
     for row in rows:
         title = _group_title(row)
         if title is None:
@@ -635,8 +618,7 @@ def _add_table(blocks: list[RawBlock], rows: list[list[str | None]], page: int) 
         _add_table_part(blocks, segment, page)
 
 
-def _add_table_part(blocks: list[RawBlock], rows: list[list[str | None]], page: int) -> None:
-    cleaned = _clean_rows(rows)
+def _add_table_part(blocks: list[RawBlock], rows: list[list[str]], page: int) -> None:
     last = blocks[-1] if blocks else None
     if (
         last is not None
@@ -644,28 +626,24 @@ def _add_table_part(blocks: list[RawBlock], rows: list[list[str | None]], page: 
         and last.rows
         and last.page < page
         and (last.row_pages or [last.page])[-1] == page - 1
-        and max(len(r) for r in last.rows) == max(len(r) for r in cleaned)
+        and max(len(r) for r in last.rows) == max(len(r) for r in rows)
     ):
         # a table broken across a page: drop the repeated header rows, append the rest
         head = last.rows[:3]
-        while cleaned and [c or "" for c in cleaned[0]] in head:
-            cleaned = cleaned[1:]
-        if cleaned and not (cleaned[0][0] or "").strip() and last.rows[-1][0].strip():
+        while rows and rows[0] in head:
+            rows = rows[1:]
+        if rows and not rows[0][0].strip() and last.rows[-1][0].strip():
             # the first row only continues the last row cut by the page break
-            carried = cleaned.pop(0)
+            carried = rows.pop(0)
             last.rows[-1] = [
-                join_lines(f"{a}\n{b or ''}") if (b or "").strip() else a
+                join_lines(f"{a}\n{b}") if b.strip() else a
                 for a, b in zip(last.rows[-1], carried, strict=False)
             ]
-        if not cleaned:
+        if not rows:
             return
-        filled = _fill_down(cleaned, last.rows[-1])
-        last.rows.extend(filled)
-        last.row_pages = (last.row_pages or [last.page] * (len(last.rows) - len(filled))) + [
-            page
-        ] * len(filled)
+        last.row_pages = (last.row_pages or [last.page] * len(last.rows)) + [page] * len(rows)
+        last.rows.extend(rows)
         return
-    filled = _fill_down(cleaned, None)
     blocks.append(
-        RawBlock(kind="table", text="", page=page, rows=filled, row_pages=[page] * len(filled))
+        RawBlock(kind="table", text="", page=page, rows=list(rows), row_pages=[page] * len(rows))
     )
