@@ -19,6 +19,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pdfplumber
@@ -78,6 +79,7 @@ class PageData:
     # lines printed inside body tables, and the tables themselves (pdfplumber objects)
     table_lines: list[Line] = field(default_factory=list)
     table_objs: list[Any] = field(default_factory=list)
+    table_chars: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_pdf(path: Path) -> RawDocument:
@@ -156,6 +158,7 @@ def _read_page(page: Any, number: int) -> PageData:
     boxes = [t.bbox for t in tables]
     data.tables = [(t.bbox, _table_rows(t)) for t in tables]
     data.table_objs = tables
+    data.table_chars = [c for c in chars if _inside_any(c, boxes)]
     for raw in page.extract_text_lines(return_chars=True, strip=True):
         line = _make_line(raw, number)
         if line is None:
@@ -164,18 +167,19 @@ def _read_page(page: Any, number: int) -> PageData:
             data.table_lines.append(line)  # seen only to find running footers inside tables
         else:
             data.lines.append(line)
+    page.flush_cache()  # keep plain data only: a 277-page document stays small
     return data
 
 
-def _without_lines(table: Any, lines: list[Line]) -> list[list[str]]:
-    """Re-read a table's cells with the characters of ``lines`` left out."""
+def _without_lines(table: Any, chars: list[dict[str, Any]], lines: list[Line]) -> list[list[str]]:
+    """Re-read a table's cells with the characters of ``lines`` left out.
+
+    pdfplumber's Table reads only ``page.chars``, so a stand-in holding the kept
+    characters is enough (the page itself was flushed after reading).
+    """
     boxes = [(ln.x0 - 0.5, ln.top - 0.5, ln.x1 + 0.5, ln.bottom + 0.5) for ln in lines]
-
-    def keep(obj: dict[str, Any]) -> bool:
-        return obj.get("object_type") != "char" or not _inside_any(obj, boxes)
-
-    filtered = table.page.filter(keep)
-    return _table_rows(pdfplumber.table.Table(filtered, table.cells))
+    kept = SimpleNamespace(chars=[c for c in chars if not _inside_any(c, boxes)])
+    return _table_rows(pdfplumber.table.Table(kept, table.cells))  # type: ignore[arg-type]
 
 
 def _table_rows(table: Any) -> list[list[str]]:
@@ -318,7 +322,7 @@ def _split_running_lines(pages: list[PageData]) -> None:
             for k, table in enumerate(p.table_objs):
                 inside = [ln for ln in leaked if _inside_any(_box(ln), [table.bbox])]
                 if inside and table.bbox[1] >= p.height * HEADER_BAND:
-                    p.tables[k] = (table.bbox, _without_lines(table, inside))
+                    p.tables[k] = (table.bbox, _without_lines(table, p.table_chars, inside))
     for i, p in enumerate(pages):
         near = _neighbours(i, len(pages))
         need = max(1, len(near) // 2)
