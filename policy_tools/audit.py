@@ -144,18 +144,19 @@ def _covers(patterns: list[str], section: str) -> bool:
 
 
 def _date_key(h: HistoryEntry) -> str:
-    return max(h.pt_approval_date or "", h.um_approval_date or "")
+    return max(h.pt_approval_date or "", h.um_approval_date or "", h.date or "")
 
 
 def newest_new_row(old: PolicyDocument, new: PolicyDocument) -> HistoryEntry | None:
     """The newest history row of NEW that OLD does not have (None when there is none)."""
     from .diff import compare_key
 
-    def key(h: HistoryEntry) -> tuple[str, str | None, str | None, str]:
+    def key(h: HistoryEntry) -> tuple[str, str | None, str | None, str | None, str]:
         return (
             compare_key(h.review_type),
             h.pt_approval_date,
             h.um_approval_date,
+            h.date,
             compare_key(h.summary),
         )
 

@@ -1310,8 +1310,8 @@ def _revision(doc: PolicyDocument) -> RevisionInfo:
     )
 
 
-def _history_key(h: HistoryEntry) -> tuple[str, str | None, str | None]:
-    return compare_key(h.review_type), h.pt_approval_date, h.um_approval_date
+def _history_key(h: HistoryEntry) -> tuple[str, str | None, str | None, str | None]:
+    return compare_key(h.review_type), h.pt_approval_date, h.um_approval_date, h.date
 
 
 def _section_rank(section: str) -> tuple[int, str]:
@@ -1410,10 +1410,11 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
         old.history,
         new.history,
         key=_history_key,
-        fields=("review_type", "summary", "pt_approval_date", "um_approval_date"),
+        fields=("review_type", "summary", "pt_approval_date", "um_approval_date", "date"),
         noun="History row",
         describe=lambda h: (
-            f"{clean_text(h.review_type)} ({h.um_approval_date or h.pt_approval_date or 'undated'})"
+            f"{clean_text(h.review_type or h.summary)[:60]} "
+            f"({h.um_approval_date or h.pt_approval_date or h.date or 'undated'})"
         ),
     )
     _diff_sections(old, new, out)
