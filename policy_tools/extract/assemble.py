@@ -39,6 +39,10 @@ from ..models import (
 )
 from .blocks import RawBlock, RawDocument
 from .text import (
+    ANY_CODE,
+    CPT,
+    HCPCS,
+    ICD10,
     join_lines,
     normalize_space,
     slug,
@@ -727,12 +731,8 @@ def criteria(d: Draft) -> None:
 
 # --------------------------------------------------------------------- codes
 
-_ICD = r"[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
-_HCPCS = r"[A-V][0-9]{4}"
-_CPT = r"[0-9]{4}[0-9AFMTU]"
-_ANY_CODE = rf"(?:{_HCPCS}|{_CPT}|{_ICD})"
-_RANGE = re.compile(rf"^({_ANY_CODE})\s*(?:-|–|—|through|to)\s*({_ANY_CODE})$", re.I)
-_SINGLE = re.compile(rf"^{_ANY_CODE}$")
+_RANGE = re.compile(rf"^({ANY_CODE})\s*(?:-|–|—|through|to)\s*({ANY_CODE})$", re.I)
+_SINGLE = re.compile(rf"^{ANY_CODE}$")
 
 
 def _system_for(code: str, hint: str) -> CodeSystem | None:
@@ -743,11 +743,11 @@ def _system_for(code: str, hint: str) -> CodeSystem | None:
         return "HCPCS"
     if "cpt" in h:
         return "CPT"
-    if re.fullmatch(_HCPCS, code):
+    if re.fullmatch(HCPCS, code):
         return "HCPCS"
-    if re.fullmatch(_CPT, code):
+    if re.fullmatch(CPT, code):
         return "CPT"
-    if re.fullmatch(_ICD, code):
+    if re.fullmatch(ICD10, code):
         return "ICD-10-CM"
     return None
 
@@ -822,7 +822,7 @@ def _code(printed: str, hint: str, description: str | None, page: int) -> Code |
 
 
 _CODE_LINE = re.compile(
-    rf"^(?P<code>{_ANY_CODE}(?:\s*(?:-|–|—|through)\s*{_ANY_CODE})?)\s+(?P<desc>\S.*)$"
+    rf"^(?P<code>{ANY_CODE}(?:\s*(?:-|–|—|through)\s*{ANY_CODE})?)\s+(?P<desc>\S.*)$"
 )
 
 

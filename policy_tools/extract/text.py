@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date
 from typing import Literal
@@ -18,9 +19,9 @@ _LABEL = re.compile(
     r")(?:\s+|(?=[A-Z]))(?P<body>\S.*)$",
     re.DOTALL,
 )
-_MONTH_NAMES = (
-    "january february march april may june july august september october november december"
-)
+# month name -> number, from the standard library (English names)
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTH_ALT = "|".join(_MONTHS)
 # code-set patterns shared by readers and the assembler
 ICD10 = r"[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?"
 HCPCS = r"[A-V][0-9]{4}"
@@ -29,31 +30,12 @@ ANY_CODE = rf"(?:{HCPCS}|{CPT}|{ICD10})"
 # a printed line that starts an entry of an unruled table: a code (range) or a date
 LINE_ENTRY = re.compile(
     rf"^\s*(?:{ANY_CODE}(?:\s*[-–]\s*{ANY_CODE})?\s+\S"
-    rf"|(?i:{_MONTH_NAMES.replace(' ', '|')})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b"
+    rf"|(?i:{_MONTH_ALT})\.?\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b"
     r"|\d{1,2}/(?:\d{1,2}/)?\d{4}\b)"
 )
 _US_DATE = re.compile(
     r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b|\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b(?!\.\d)"
 )
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]
-    )
-}
 _LONG_DATE = re.compile(
     r"\b(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2}),?\s+(\d{4})\b", re.IGNORECASE
 )
