@@ -186,10 +186,11 @@ def _table_rows(table: Any) -> list[list[str]]:
     """Cell texts of a ruled table, using cell geometry.
 
     pdfplumber gives None for a grid position covered by a merged cell. A cell
-    merged vertically (the cell above reaches down into this row) keeps its column
-    as "" (as a Markdown table prints it; the assembler fills it down where the
-    table's meaning asks for it); one merged horizontally is dropped, and so are
-    thin empty spacer cells, so a row holds the cells a reader sees.
+    merged vertically (the cell above reaches down into this row) is filled down
+    with that cell's text (a Markdown table cannot say a cell is merged, so there
+    the assembler fills only where the table's meaning asks for it, as in dosing
+    rows); one merged horizontally is dropped, and so are thin empty spacer cells,
+    so a row holds the cells a reader sees.
     """
     texts = table.extract()
     grid = [row.cells for row in table.rows]
@@ -206,7 +207,7 @@ def _table_rows(table: Any) -> list[list[str]]:
                 above = grid[rr][c]
                 if above is not None:
                     if above[3] > top + 1 and (texts[rr][c] or "").strip():
-                        row.append("")  # merged down from the cell above
+                        row.append(join_lines(texts[rr][c]))  # merged down: filled
                     break
         out.append(row)
     return out
