@@ -414,6 +414,8 @@ def _diff_policy(old: PolicyDocument, new: PolicyDocument, out: _Collector) -> N
             f"{label}: {_fmt_value(o)} -> {_fmt_value(n)}",
             old=o,
             new=n,
+            old_page=old.policy.page if o not in (None, [], "") else None,
+            new_page=new.policy.page if n not in (None, [], "") else None,
             detail="date" if name in _DATE_FIELDS else None,
         )
     # layout-only: the name as headers print it, its spellings, the template title

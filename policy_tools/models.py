@@ -60,6 +60,9 @@ class PolicyMeta(Model):
     last_review_date: str | None = Field(default=None, description="ISO 8601 date.")
     effective_date: str | None = Field(default=None, description="ISO 8601 date.")
     revision_frequency: str | None = None
+    page: int | None = Field(
+        default=None, description="Page the header metadata was read from (the first one)."
+    )
 
 
 class Block(Model):

@@ -412,6 +412,7 @@ def header_metadata(d: Draft) -> None:
             names.append((fields["policy name"], 1))
     p = d.policy
     p.title = d.raw.title
+    p.page = min((h.page for h in d.raw.headers), default=1)
     p.number = _clean_number(fields.get("policy number"))
     if names:
         counts = Counter(n for n, _ in names)
