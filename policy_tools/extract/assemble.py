@@ -168,7 +168,7 @@ def _alias_text(text: str) -> str:
     if label and label != "•":
         text = body
     text = re.sub(r"\(.*$", "", text).strip()
-    text = re.sub(r"\s*\^?\d+(?:\s*[-–,]\s*\d+)*$", "", text)  # citation markers
+    text = re.sub(r"(?:\s+\^?|\^)\d+(?:\s*[-–,]\s*\d+)*$", "", text)  # citation markers
     return normalize_space(text.rstrip(":").strip().lower())
 
 
