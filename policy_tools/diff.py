@@ -613,45 +613,30 @@ class _TreeDiff:
         s_unwrap, k_unwrap = best(old, new) if old.op == "OR" else (0.0, -1)
         if max(s_wrap, s_unwrap) < CRITERIA_MATCH:
             return False
-        if s_wrap >= s_unwrap:
-            inner = new.items[k_wrap]
-            assert isinstance(inner, Node)
-            # the group's own heading now sits on the OR wrapper: compare it there
-            inner = inner.model_copy(
-                update={"text": inner.text or new.text, "label": inner.label or new.label}
-            )
-            self._node(old, inner, opath, f"{npath}.items[{k_wrap}]")
-            for k, c in enumerate(new.items):
-                if k != k_wrap:
-                    self.out.add(
-                        self.section,
-                        "added",
-                        f"{npath}.items[{k}]",
-                        f"Added OR-branch: {_short(_signature(c), 80)}",
-                        detail="OR-branch added",
-                        new=outline(c),
-                        new_label=c.label,
-                        new_page=_page(c),
-                    )
+        wrapped = s_wrap >= s_unwrap
+        wrapper, k_keep = (new, k_wrap) if wrapped else (old, k_unwrap)
+        inner = wrapper.items[k_keep]
+        assert isinstance(inner, Node)
+        # the group's own heading now sits on the OR wrapper: compare it there
+        inner = inner.model_copy(
+            update={"text": inner.text or wrapper.text, "label": inner.label or wrapper.label}
+        )
+        if wrapped:
+            self._node(old, inner, opath, f"{npath}.items[{k_keep}]")
         else:
-            inner = old.items[k_unwrap]
-            assert isinstance(inner, Node)
-            inner = inner.model_copy(
-                update={"text": inner.text or old.text, "label": inner.label or old.label}
-            )
-            self._node(inner, new, f"{opath}.items[{k_unwrap}]", npath)
-            for k, c in enumerate(old.items):
-                if k != k_unwrap:
-                    self.out.add(
-                        self.section,
-                        "removed",
-                        f"{opath}.items[{k}]",
-                        f"Removed OR-branch: {_short(_signature(c), 80)}",
-                        detail="OR-branch removed",
-                        old=outline(c),
-                        old_label=c.label,
-                        old_page=_page(c),
-                    )
+            self._node(inner, new, f"{opath}.items[{k_keep}]", npath)
+        kind: ChangeKind = "added" if wrapped else "removed"
+        side, path = ("new", npath) if wrapped else ("old", opath)
+        for k, c in enumerate(wrapper.items):
+            if k != k_keep:
+                self.out.add(
+                    self.section,
+                    kind,
+                    f"{path}.items[{k}]",
+                    f"{kind.capitalize()} OR-branch: {_short(_signature(c), 80)}",
+                    detail=f"OR-branch {kind}",
+                    **{side: outline(c), f"{side}_label": c.label, f"{side}_page": _page(c)},
+                )
         return True
 
     # attributes of matched pairs, compared with DeepDiff ------------------------
