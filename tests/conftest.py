@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# a shared 2-core CI machine makes per-example timing meaningless: no deadlines
+settings.register_profile("policy-tools", deadline=None)
+settings.load_profile("policy-tools")
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_PDFS = ROOT / "source_pdfs"
