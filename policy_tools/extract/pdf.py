@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from ..errors import InputError
 from ..models import Warning
-from .blocks import Connector, RawBlock, RawDocument, RawKind
+from .blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
 from .text import (
     CONNECTOR_LINE,
     LINE_ENTRY,
@@ -64,6 +64,7 @@ class Line:
     bold: bool
     bold_prefix: str  # leading run of bold characters (stripped)
     page: int
+    from_table: bool = False  # the text of a running header table, not a printed line
 
 
 @dataclass
@@ -300,11 +301,7 @@ def _split_running_lines(pages: list[PageData]) -> None:
         return
     bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.lines] for p in pages]
     table_shapes = [
-        [
-            _shape(" ".join(join_lines(c) for r in rows for c in r if c))
-            for bbox, rows in p.tables
-            if bbox[1] < p.height * HEADER_BAND
-        ]
+        [_table_shape(rows) for bbox, rows in p.tables if bbox[1] < p.height * HEADER_BAND]
         for p in pages
     ]
     table_bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.table_lines] for p in pages]
@@ -324,9 +321,6 @@ def _split_running_lines(pages: list[PageData]) -> None:
                 inside = [ln for ln in leaked if _inside_any(_box(ln), [table.bbox])]
                 if inside and table.bbox[1] >= p.height * HEADER_BAND:
                     p.tables[k] = (table.bbox, _without_lines(table, p.table_chars, inside))
-    for i, p in enumerate(pages):
-        near = _neighbours(i, len(pages))
-        need = max(1, len(near) // 2)
         running.append(
             [
                 band is not None and _recurs(band, top, shape, [bands[j] for j in near], need)
@@ -335,7 +329,7 @@ def _split_running_lines(pages: list[PageData]) -> None:
         )
         flags = []
         for bbox, rows in p.tables:
-            shape = _shape(" ".join(join_lines(c) for r in rows for c in r if c))
+            shape = _table_shape(rows)
             hits = sum(
                 1
                 for j in near
@@ -360,14 +354,18 @@ def _split_running_lines(pages: list[PageData]) -> None:
         body_tables = []
         for (bbox, rows), is_header in zip(p.tables, header_tables[i], strict=True):
             if is_header:  # a ruled table in the header band that recurs: the header table
-                text = " ".join(join_lines(c) for row in rows for c in row if c and c.strip())
+                text = " ".join(c for row in rows for c in row if c.strip())
                 p.header_lines.append(
-                    Line(text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number)
+                    Line(text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number, True)
                 )
             else:
                 body_tables.append((bbox, rows))
         p.tables = body_tables
         p.header_lines.sort(key=lambda ln: ln.top)
+
+
+def _table_shape(rows: list[list[str]]) -> str:
+    return _shape(" ".join(c for r in rows for c in r if c))
 
 
 def _box(ln: Line) -> dict[str, float]:
@@ -403,12 +401,10 @@ def _is_page_number(ln: Line, p: PageData) -> bool:
     return bool(PAGE_NUMBER.match(ln.text) or (PAGE_OF.search(ln.text) and len(ln.text) < 40))
 
 
-def _page_headers(pages: list[PageData]) -> list[Any]:
-    from .blocks import PageHeader
-
+def _page_headers(pages: list[PageData]) -> list[PageHeader]:
     out = []
     for p in pages:
-        parts = [ln.text for ln in p.header_lines if ln.size == 0.0]  # header tables first
+        parts = [ln.text for ln in p.header_lines if ln.from_table]  # header tables first
         if not parts:
             parts = [ln.text for ln in p.header_lines if not _is_title_line(ln)]
         text = normalize_space(" ".join(parts))
@@ -418,7 +414,7 @@ def _page_headers(pages: list[PageData]) -> list[Any]:
 
 
 def _is_title_line(ln: Line) -> bool:
-    return ln.bold and ":" not in ln.text and ln.size > 0
+    return ln.bold and ":" not in ln.text and not ln.from_table
 
 
 def _title(pages: list[PageData]) -> str | None:
