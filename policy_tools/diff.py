@@ -836,26 +836,23 @@ def _diff_rows(
             old_page=getattr(o, "page", None),
             new_page=getattr(n, "page", None),
         )
-    for i in lone_o:
-        o = olds[i]
-        out.add(
-            section,
-            "removed",
-            f"{base}[{i}]",
-            f"Removed {noun}: {describe(o)}",
-            old=o.model_dump(mode="json", exclude={"page"}),
-            old_page=getattr(o, "page", None),
-        )
-    for j in lone_n:
-        n = news[j]
-        out.add(
-            section,
-            "added",
-            f"{base}[{j}]",
-            f"Added {noun}: {describe(n)}",
-            new=n.model_dump(mode="json", exclude={"page"}),
-            new_page=getattr(n, "page", None),
-        )
+    lone: tuple[tuple[ChangeKind, str, list[int], Sequence[Any]], ...] = (
+        ("removed", "old", lone_o, olds),
+        ("added", "new", lone_n, news),
+    )
+    for kind, side, positions, items in lone:
+        for k in positions:
+            item = items[k]
+            out.add(
+                section,
+                kind,
+                f"{base}[{k}]",
+                f"{kind.capitalize()} {noun}: {describe(item)}",
+                **{
+                    side: item.model_dump(mode="json", exclude={"page"}),
+                    f"{side}_page": getattr(item, "page", None),
+                },
+            )
 
 
 # --- codes -------------------------------------------------------------------------------
