@@ -22,12 +22,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from policy_tools.diff import diff_documents
+from policy_tools.compare import diff_documents
 from policy_tools.extract import extract_file
 from policy_tools.io import atomic_write_text, dumps
-from policy_tools.models import PolicyDocument
-from policy_tools.refs import read_revision_file
-from policy_tools.report import render
+from policy_tools.model.policy import PolicyDocument
+from policy_tools.render.report import render
+from policy_tools.store.refs import read_revision_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("POLICY_TOOLS_SHARED", ROOT.parent / "shared"))

@@ -1,4 +1,5 @@
 """policy-tools: version, compare and audit clinical medical policies."""
 
-__version__ = "0.1.0"
-EXTRACTOR_VERSION = "1.0.0"
+from .version import EXTRACTOR_VERSION, __version__
+
+__all__ = ["EXTRACTOR_VERSION", "__version__"]

@@ -1,7 +1,8 @@
-"""The ``policy-tools`` command line: a thin click layer over the library.
+"""The ``policy-tools`` command line: a thin click layer over ``app``.
 
-Each command parses its arguments, calls one library function and turns a
-PolicyToolsError into a one-line message with a non-zero exit code.
+Each command parses its arguments, calls one use case, renders its result (``render/``),
+prints it and exits; a PolicyToolsError becomes a one-line ``Error:`` message and its
+exit code.
 """
 
 from __future__ import annotations
@@ -14,8 +15,23 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import app
 from .errors import PolicyToolsError
+from .io import atomic_write_text, dumps
+from .model.changeset import ChangeSet
+from .render.text import (
+    audit_text,
+    diff_text,
+    ingest_line,
+    ingest_summary,
+    outcomes_text,
+    policies_text,
+    revisions_text,
+    show_text,
+)
+from .store import FileResult
+from .text import strip_control
+from .version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,7 +44,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except PolicyToolsError as err:
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {strip_control(str(err))}", err=True)
             sys.exit(err.exit_code)
 
     return wrapper  # type: ignore[return-value]
@@ -55,15 +71,35 @@ def output_option(func: F) -> F:
     )(func)
 
 
+def text_or_json_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="Readable text, or the JSON for machines.",
+    )(func)
+
+
+def _compare_options(func: F) -> F:
+    func = store_option(func)
+    func = click.argument("new")(func)
+    func = click.argument("old")(func)
+    return func
+
+
 def emit(text: str, output: Path | None) -> None:
     """Print ``text`` or write it atomically to ``output``."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        from .io import atomic_write_text
-
         atomic_write_text(output, text)
-        click.echo(f"Wrote {output}", err=True)
+        click.echo(f"Wrote {strip_control(str(output))}", err=True)
+
+
+def changeset_json(cs: ChangeSet) -> str:
+    return dumps(cs.model_dump(mode="json", by_alias=True))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,10 +118,28 @@ def extract(source: Path, output: Path | None) -> None:
     The JSON validates against policy_tools/schema/policy.schema.json. Nothing is
     written when the source cannot be read.
     """
-    from .extract import extract_file
-    from .io import dumps
+    emit(dumps(app.extract(source)), output)
 
-    emit(dumps(extract_file(source)), output)
+
+class _Progress:
+    """A progress bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, res: FileResult) -> None:
+        if not self.tty:
+            click.echo(ingest_line(done, total, res), err=True)
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Ingesting", file=sys.stderr)
+            self.bar.render_progress()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
 
 
 @cli.command()
@@ -120,19 +174,20 @@ def ingest(
 
     Exit code 0 when every file was added or unchanged, 1 when any failed.
     """
-    from .store import ingest_paths
-
-    result = ingest_paths(
-        list(paths),
-        store_dir=store_dir,
-        jobs=jobs,
-        replace=replace,
-        reports=not no_reports,
-        reports_dir=reports_dir,
-        echo=lambda line: click.echo(line, err=True),
-        progress=sys.stderr.isatty(),
-    )
-    click.echo(result.summary_text(), nl=False)
+    progress = _Progress(sys.stderr.isatty())
+    try:
+        result = app.ingest(
+            list(paths),
+            store_dir=store_dir,
+            jobs=jobs,
+            replace=replace,
+            reports=not no_reports,
+            reports_dir=reports_dir,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    click.echo(ingest_summary(result), nl=False)
     sys.exit(result.exit_code)
 
 
@@ -143,9 +198,29 @@ def ingest(
 @handle_errors
 def versions(policy: str | None, store_dir: Path | None, as_json: bool) -> None:
     """List stored policies, or the revisions of POLICY."""
-    from .store import versions_view
-
-    click.echo(versions_view(policy, store_dir=store_dir, as_json=as_json), nl=False)
+    if policy is None:
+        cat = app.policies(store_dir)
+        if as_json:
+            items = [
+                {
+                    "policy": p.key,
+                    "number": p.number,
+                    "name": p.name,
+                    "revisions": len(p.revisions),
+                    "latest": p.latest,
+                }
+                for p in cat.policies
+            ]
+            click.echo(dumps({"store": cat.store, "policies": items}), nl=False)
+        else:
+            click.echo(policies_text(cat), nl=False)
+        return
+    entry = app.revisions(policy, store_dir)
+    if as_json:
+        data = entry.model_dump(mode="json", exclude={"key"})
+        click.echo(dumps({"policy": entry.key, **data}), nl=False)
+    else:
+        click.echo(revisions_text(entry), nl=False)
 
 
 @cli.command()
@@ -160,9 +235,13 @@ def versions(policy: str | None, store_dir: Path | None, as_json: bool) -> None:
 @handle_errors
 def show(ref: str, store_dir: Path | None, section: str | None, as_json: bool) -> None:
     """Show a stored revision REF (POLICY@DATE, @latest, @previous, @inception, or a file)."""
-    from .store import show_view
-
-    click.echo(show_view(ref, store_dir=store_dir, section=section, as_json=as_json), nl=False)
+    doc = app.show(ref, section, store_dir)
+    if not as_json:
+        click.echo(show_text(doc, section), nl=False)
+    elif section is None:
+        click.echo(dumps(doc), nl=False)
+    else:
+        click.echo(dumps(doc.model_dump(mode="json")[section]), nl=False)
 
 
 @cli.group()
@@ -175,27 +254,8 @@ def store() -> None:
 @handle_errors
 def rebuild_index_cmd(store_dir: Path | None) -> None:
     """Recreate extracted/index.json from the stored revision files."""
-    from .store import rebuild_index
-
-    click.echo(rebuild_index(store_dir=store_dir), nl=False)
-
-
-def text_or_json_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "json"]),
-        default="text",
-        show_default=True,
-        help="Readable text, or the JSON for machines.",
-    )(func)
-
-
-def _compare_options(func: F) -> F:
-    func = store_option(func)
-    func = click.argument("new")(func)
-    func = click.argument("old")(func)
-    return func
+    done = app.rebuild(store_dir)
+    click.echo(f"Rebuilt {done.path}: {done.policies} policies, {done.revisions} revisions")
 
 
 @cli.command()
@@ -208,11 +268,9 @@ def diff(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | No
 
     Exit code 0: no content changes; 1: changes found; 2: error.
     """
-    from .diff import diff_view
-
-    text, code = diff_view(old, new, store_dir=store_dir, fmt=fmt)
-    emit(text, output)
-    sys.exit(code)
+    cs = app.diff(old, new, store_dir)
+    emit(changeset_json(cs) if fmt == "json" else diff_text(cs), output)
+    sys.exit(1 if cs.changes else 0)
 
 
 @cli.command()
@@ -226,11 +284,14 @@ def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | N
     Exit code 0: the summary tells the truth; 1: undocumented changes or unsupported
     claims; 2: error.
     """
-    from .audit import audit_view
-
-    text, code = audit_view(old, new, store_dir=store_dir, fmt=fmt)
+    cs = app.audit(old, new, store_dir)
+    if fmt == "json":
+        keep = {"from_", "to", "audit", "schema_version"}
+        text = dumps(cs.model_dump(mode="json", by_alias=True, include=keep))
+    else:
+        text = audit_text(cs)
     emit(text, output)
-    sys.exit(code)
+    sys.exit(1 if cs.audit.undocumented or cs.audit.unsupported_claims else 0)
 
 
 @cli.command()
@@ -242,9 +303,7 @@ def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | N
 @handle_errors
 def report(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
     """Render a change report (HTML, Markdown or JSON) for OLD -> NEW."""
-    from .report import report_view
-
-    emit(report_view(old, new, store_dir=store_dir, fmt=fmt), output)
+    emit(app.report(old, new, fmt, store_dir), output)
 
 
 @cli.command()
@@ -252,9 +311,7 @@ def report(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | 
 @handle_errors
 def schema(check: bool) -> None:
     """Regenerate the committed JSON Schemas from the typed models."""
-    from .schema import write_schemas
-
-    click.echo(write_schemas(check=check), nl=False)
+    click.echo(app.schema(check=check), nl=False)
 
 
 @cli.command()
@@ -264,9 +321,7 @@ def schema(check: bool) -> None:
 @handle_errors
 def codegen(ref: str, store_dir: Path | None, output: Path | None) -> None:
     """Generate the executable criteria module (Python) of revision REF."""
-    from .codegen import codegen_view
-
-    emit(codegen_view(ref, store_dir=store_dir), output)
+    emit(app.codegen(ref, store_dir), output)
 
 
 @cli.command()
@@ -279,11 +334,9 @@ def outcomes(old: str, new: str, store_dir: Path | None, fmt: str, output: Path 
 
     Exit code 0: no outcome changes; 1: outcome changes found; 2: error.
     """
-    from .codegen import outcomes_view
-
-    text, code = outcomes_view(old, new, store_dir=store_dir, fmt=fmt)
-    emit(text, output)
-    sys.exit(code)
+    result = app.outcomes(old, new, store_dir)
+    emit(dumps(result.to_json()) if fmt == "json" else outcomes_text(result), output)
+    sys.exit(result.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from policy_tools.extract import extract_file
+from policy_tools.model.policy import PolicyDocument
 
 # a shared 2-core CI machine makes per-example timing meaningless: no deadlines
 settings.register_profile("policy-tools", deadline=None)
@@ -30,7 +35,49 @@ def corpus_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def corpus_doc(corpus_dir: Path) -> Iterator[Callable[[str], PolicyDocument]]:
+    """Extract each corpus file at most once per session (shared by every test module)."""
+    cache: dict[str, PolicyDocument] = {}
+
+    def get(name: str) -> PolicyDocument:
+        if name not in cache:
+            cache[name] = extract_file(corpus_dir / name)
+        return cache[name]
+
+    yield get
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
 def seed_md() -> Path:
     if not SEED_MD.exists():
         pytest.skip(f"seed Markdown not available at {SEED_MD}")
     return SEED_MD
+
+
+def value_of(payload: Any) -> Any:
+    """The plain value of a change payload: text, outline, scalar, row cells, code, items."""
+    from policy_tools.model.changeset import (
+        CodeValue,
+        ListValue,
+        RowValue,
+        ScalarValue,
+        TextValue,
+        TreeValue,
+    )
+
+    if payload is None:
+        return None
+    if isinstance(payload, TextValue):
+        return payload.text
+    if isinstance(payload, TreeValue):
+        return payload.outline
+    if isinstance(payload, ScalarValue):
+        return payload.value
+    if isinstance(payload, ListValue):
+        return payload.items
+    if isinstance(payload, RowValue):
+        return {c.name: c.value for c in payload.cells}
+    if isinstance(payload, CodeValue):
+        return payload.model_dump(exclude={"type"})
+    raise TypeError(type(payload).__name__)

@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pdfplumber
 
-from policy_tools.models import Block, Leaf, Node, PolicyDocument
+from policy_tools.model.policy import Block, Leaf, Node, PolicyDocument
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parent.parent / "policy_tools" / "schema" / "policy.schema.json"

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from test_diff import AND, NEW_JSON, OLD_JSON, crit, leaf, load_golden, make_doc
 
-from policy_tools.audit import audit_documents, audit_view, map_claim, split_claims
 from policy_tools.cli import cli
-from policy_tools.diff import diff_documents
-from policy_tools.models import (
+from policy_tools.compare import diff_documents
+from policy_tools.compare.audit import audit_documents, map_claim, split_claims
+from policy_tools.model.policy import (
     Authorization,
     Code,
     Criteria,
@@ -198,9 +198,9 @@ def test_audit_cli_and_view(tmp_path: Path) -> None:
     assert "criteria.authorization" in res.output and "definitions" in res.output
     same = runner.invoke(cli, ["audit", str(NEW_JSON), str(NEW_JSON)])
     assert same.exit_code == 0 and "No new policy-history row" in same.output
-    text, code = audit_view(str(OLD_JSON), str(NEW_JSON), fmt="json")
-    data = json.loads(text)
-    assert code == 1 and set(data) == {"schema_version", "from", "to", "audit"}
+    res_json = runner.invoke(cli, ["audit", str(OLD_JSON), str(NEW_JSON), "--format", "json"])
+    data = json.loads(res_json.output)
+    assert res_json.exit_code == 1 and set(data) == {"schema_version", "from", "to", "audit"}
     assert len(data["audit"]["claims"]) == 8
     missing = runner.invoke(cli, ["audit", str(tmp_path / "a.json"), str(NEW_JSON)])
     assert missing.exit_code == 2 and "a.json" in missing.output

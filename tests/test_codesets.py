@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_tools.codesets import (
+from policy_tools.compare.codesets import (
     check_code,
     covering_codes,
     expand,

@@ -8,7 +8,7 @@ from the extractor's output. The 277-page TennCare PDF is extracted once, in one
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from extract_checks import (
 )
 
 from policy_tools.extract import extract_file
-from policy_tools.models import HistoryEntry, PolicyDocument
+from policy_tools.model.policy import HistoryEntry, PolicyDocument
 
 pytestmark = pytest.mark.corpus
 
@@ -66,20 +66,6 @@ ROWS = [r for r in MANIFEST if not r["file"].startswith("tenncare_")]
 
 def _ids(rows: list[dict[str, str]]) -> list[str]:
     return [r["file"].removesuffix(".pdf") for r in rows]
-
-
-@pytest.fixture(scope="session")
-def corpus_doc(corpus_dir: Path) -> Iterator[Callable[[str], PolicyDocument]]:
-    """Extract each corpus file at most once per session."""
-    cache: dict[str, PolicyDocument] = {}
-
-    def get(name: str) -> PolicyDocument:
-        if name not in cache:
-            cache[name] = extract_file(corpus_dir / name)
-        return cache[name]
-
-    yield get
-    cache.clear()
 
 
 def test_manifest_lists_every_pdf(corpus_dir: Path) -> None:

@@ -16,21 +16,15 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from conftest import value_of
 
-from policy_tools.changeset import Change, ChangeSet
+from policy_tools import app
 from policy_tools.cli import cli
-from policy_tools.diff import (
-    clean_text,
-    compare_key,
-    diff_documents,
-    diff_view,
-    redline,
-    render_text,
-    similarity,
-    word_diff,
-)
+from policy_tools.compare import diff_documents
+from policy_tools.compare.match import similarity, word_diff
 from policy_tools.io import dumps
-from policy_tools.models import (
+from policy_tools.model.changeset import Change, ChangeSet
+from policy_tools.model.policy import (
     Authorization,
     Block,
     Code,
@@ -48,6 +42,9 @@ from policy_tools.models import (
     Section,
     Source,
 )
+from policy_tools.render.text import diff_text as render_text
+from policy_tools.render.text import redline
+from policy_tools.text import clean_text, compare_key
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "extracted" / "MP-RX-FP-171-25"
@@ -136,24 +133,26 @@ def test_canonical_brain_metastasis_or_branches(canonical: ChangeSet) -> None:
         c for c in only(canonical, "criteria.initial", "added") if c.detail == "OR-branch added"
     ]
     assert len(branches) == 2
-    assert "limited brain metastases" in branches[0].new
-    assert "extensive brain metastases" in branches[1].new
+    assert "limited brain metastases" in value_of(branches[0].new)
+    assert "extensive brain metastases" in value_of(branches[1].new)
     assert [b.new_page for b in branches] == [2, 2]
 
 
 def test_canonical_initial_criteria_logic(canonical: ChangeSet) -> None:
     removed = only(canonical, "criteria.initial", "removed")
-    assert [c.old for c in removed] == ["Individual is 18 years of age or older"]
+    assert [value_of(c.old) for c in removed] == ["Individual is 18 years of age or older"]
     assert removed[0].old_label == "i." and removed[0].detail == "leaf removed from an AND branch"
     added = [
-        c.new for c in only(canonical, "criteria.initial", "added") if c.detail != "OR-branch added"
+        value_of(c.new)
+        for c in only(canonical, "criteria.initial", "added")
+        if c.detail != "OR-branch added"
     ]
     assert added == ["Requested use is as subsequent systemic therapy as a single agent"]
     ren = only(canonical, "criteria.initial", "renumbered")
     assert [(c.old_label, c.new_label) for c in ren] == [("iii.", "ii.")]  # progression
     # PS 0-2 keeps label iv.; "0-2." vs "0-2" is punctuation only: no change at all
     assert not any(
-        "performance status" in str(c.new)
+        "performance status" in str(value_of(c.new))
         for c in canonical.changes
         if c.section == "criteria.initial"
     )
@@ -170,7 +169,7 @@ def test_canonical_not_covered_options(canonical: ChangeSet) -> None:
     added = only(canonical, "criteria.not_covered", "added")
     assert [c.new_label for c in added] == ["c.", "f.", "g."]
     assert all(c.detail == "option added to a 'one of' list" for c in added)
-    assert "younger than 18 years of age" in added[1].new
+    assert "younger than 18 years of age" in value_of(added[1].new)
     relabelled = [
         (c.old_label, c.new_label) for c in only(canonical, "criteria.not_covered", "modified")
     ]
@@ -179,12 +178,12 @@ def test_canonical_not_covered_options(canonical: ChangeSet) -> None:
 
 def test_canonical_authorization_and_definition_undocumented(canonical: ChangeSet) -> None:
     auth = only(canonical, "criteria.authorization")
-    assert [(c.kind, c.old, c.new, c.path) for c in auth] == [
+    assert [(c.kind, value_of(c.old), value_of(c.new), c.path) for c in auth] == [
         ("modified", 6, 12, "criteria.authorization.initial_months")
     ]
     defs = only(canonical, "definitions")
     assert [c.kind for c in defs] == ["added"]
-    assert defs[0].new.startswith("Progressive Disease (PD):")
+    assert value_of(defs[0].new).startswith("Progressive Disease (PD):")
     undoc = {u.section: u.change_ids for u in canonical.audit.undocumented}
     assert undoc == {"criteria.authorization": [auth[0].id], "definitions": [defs[0].id]}
 
@@ -203,7 +202,7 @@ def test_canonical_saline_premedication(canonical: ChangeSet) -> None:
     assert len(pre) == 1
     c = pre[0]
     assert c.kind == "modified" and c.path.endswith(".medication")
-    assert "4 to 5 hours" in c.old and "2 to 4 hours" in c.new
+    assert "4 to 5 hours" in value_of(c.old) and "2 to 4 hours" in value_of(c.new)
     assert redline(c.words) == (
         "1 liter of normal saline intravenously over {+2 to+} 4 [-to 5-] hours"
     )
@@ -213,18 +212,26 @@ def test_canonical_dosing_rows_matched_by_schedule_and_day(canonical: ChangeSet)
     rows = only(canonical, "dosing.schedule")
     assert {c.kind for c in rows} == {"modified"}  # no row added or removed
     day15 = [c for c in rows if "Day 15" in c.summary and "Cycle 1" in c.summary]
-    assert len(day15) == 1 and "6-8 hours" in day15[0].old and "22 to 24" in day15[0].new
+    assert (
+        len(day15) == 1
+        and "6-8 hours" in value_of(day15[0].old)
+        and "22 to 24" in value_of(day15[0].new)
+    )
 
 
 def test_canonical_titles_are_layout_only(canonical: ChangeSet) -> None:
-    titles = {(c.old, c.new) for c in canonical.format_changes if c.path.endswith(".title")}
+    titles = {
+        (value_of(c.old), value_of(c.new))
+        for c in canonical.format_changes
+        if c.path.endswith(".title")
+    }
     assert ("Coding", "Codes Information") in titles
     assert ("D. Investigational / Not Medically Necessary", "D. Conditions Not Covered") in titles
     printed = {t for pair in titles for t in pair}
     for c in canonical.changes:
-        assert not {str(c.old), str(c.new)} & printed, c
+        assert not {str(value_of(c.old)), str(value_of(c.new))} & printed, c
     variants = [c for c in canonical.format_changes if c.path == "policy.name_variants"]
-    assert len(variants) == 1 and len(variants[0].new) == 5
+    assert len(variants) == 1 and len(value_of(variants[0].new)) == 5
     assert not any(c.path.startswith("policy.name") for c in canonical.changes)
 
 
@@ -296,13 +303,10 @@ def test_cli_diff_store_references(tmp_path: Path) -> None:
     store.mkdir(parents=True)
     for f in (OLD_JSON, NEW_JSON):
         (store / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    text, code = diff_view(
-        "MP-RX-FP-171-25@inception",
-        "MP-RX-FP-171-25@latest",
-        store_dir=tmp_path / "store",
-        fmt="text",
+    cs = app.diff(
+        "MP-RX-FP-171-25@inception", "MP-RX-FP-171-25@latest", store_dir=tmp_path / "store"
     )
-    assert code == 1 and "2025-08-08" in text.splitlines()[0]
+    assert cs.changes and "2025-08-08" in render_text(cs).splitlines()[0]
 
 
 # --- hand-built documents: logic of criteria trees ---------------------------------------
@@ -364,7 +368,7 @@ def test_moved_to_another_branch() -> None:
     cs = diff_documents(old, new)
     moved = only(cs, "criteria.initial", "moved")
     assert len(moved) == 1
-    assert moved[0].new == "Body surface area at least 10 percent"
+    assert value_of(moved[0].new) == "Body surface area at least 10 percent"
     assert moved[0].detail is not None and moved[0].detail.startswith("moved from AND group")
     assert not only(cs, "criteria.initial", "added") and not only(cs, "criteria.initial", "removed")
 
@@ -391,7 +395,10 @@ def test_and_changed_to_or() -> None:
     assert len(cs.changes) == 1
     c = cs.changes[0]
     assert c.kind == "modified" and c.detail is not None
-    assert c.detail.startswith("AND changed to OR") and (c.old, c.new) == ("AND", "OR")
+    assert c.detail.startswith("AND changed to OR") and (value_of(c.old), value_of(c.new)) == (
+        "AND",
+        "OR",
+    )
 
 
 def test_one_of_list_gains_option() -> None:
@@ -407,7 +414,7 @@ def test_one_of_list_gains_option() -> None:
         make_doc(criteria=crit(AND(leaf("i.", "Has RA"), one_of))),
         make_doc(criteria=crit(AND(leaf("i.", "Has RA"), bigger))),
     )
-    assert [(c.kind, c.detail, c.new) for c in cs.changes] == [
+    assert [(c.kind, c.detail, value_of(c.new)) for c in cs.changes] == [
         ("added", "option added to a 'one of' list", "Failure of sulfasalazine")
     ]
 
@@ -592,7 +599,7 @@ def test_dosing_rows_keyed_by_schedule_and_day_with_footnote_marks() -> None:
     cs = diff_documents(
         make_doc(dosing=Dosing(schedule=rows)), make_doc(dosing=Dosing(schedule=new_rows))
     )
-    assert [(c.kind, c.path, c.old, c.new) for c in cs.changes] == [
+    assert [(c.kind, c.path, value_of(c.old), value_of(c.new)) for c in cs.changes] == [
         ("modified", "dosing.schedule[0].dose", "10 mg", "20 mg")
     ]
 
@@ -690,7 +697,7 @@ def test_policy_metadata_and_format_group() -> None:
         )
     )
     cs = diff_documents(old, new)
-    assert [(c.path, c.old, c.new) for c in cs.changes] == [
+    assert [(c.path, value_of(c.old), value_of(c.new)) for c in cs.changes] == [
         ("policy.effective_date", "2025-08-08", "2026-05-06")
     ]
     assert [c.path for c in cs.format_changes] == ["policy.name", "policy.name_variants"]
@@ -704,7 +711,9 @@ def test_authorization_months() -> None:
         criteria=Criteria(authorization=Authorization(initial_months=12, reauthorization_months=12))
     )
     cs = diff_documents(old, new)
-    assert [(c.section, c.old, c.new) for c in cs.changes] == [("criteria.authorization", 6, 12)]
+    assert [(c.section, value_of(c.old), value_of(c.new)) for c in cs.changes] == [
+        ("criteria.authorization", 6, 12)
+    ]
 
 
 # --- codes --------------------------------------------------------------------------------
@@ -804,7 +813,7 @@ def test_corpus_spinraza_only_dates_and_history_row(corpus_dir: Path) -> None:
     for c in rest:  # the history row: wherever the extractor put it, nothing else
         if c.section == "history":
             assert c.kind == "added"
-            inserted.append(json.dumps(c.new))
+            inserted.append(json.dumps(value_of(c.new)))
             continue
         assert c.kind in ("added", "modified"), c
         for w in c.words or []:
@@ -834,7 +843,7 @@ def test_corpus_carvykti_four_to_one_prior_lines(corpus_dir: Path) -> None:
         ("delete", "FOUR"),
         ("insert", "ONE"),
     ]
-    assert "ONE or more prior lines" in c.new
+    assert "ONE or more prior lines" in value_of(c.new)
 
 
 def test_generic_section_list_markers_are_layout() -> None:
@@ -851,7 +860,9 @@ def test_generic_section_list_markers_are_layout() -> None:
         sections=[sec(["1.", "2.", "3.", "4."], [*texts[:1], "Premedicate.", *texts[1:]])]
     )
     cs = diff_documents(old, new)
-    assert [(c.kind, c.new, c.new_label) for c in cs.changes] == [("added", "Premedicate.", "2.")]
+    assert [(c.kind, value_of(c.new), c.new_label) for c in cs.changes] == [
+        ("added", "Premedicate.", "2.")
+    ]
 
 
 def test_same_revision_from_markdown_and_pdf_has_no_content_change(seed_md: Path) -> None:
@@ -864,7 +875,7 @@ def test_same_revision_from_markdown_and_pdf_has_no_content_change(seed_md: Path
 
 
 def test_service_category_box_unknown_on_one_side_is_not_a_change() -> None:
-    from policy_tools.models import ServiceCategory
+    from policy_tools.model.policy import ServiceCategory
 
     def cats(*pairs: tuple[str, bool | None]) -> PolicyMeta:
         return PolicyMeta(
@@ -918,8 +929,8 @@ def test_group_with_another_heading_is_not_a_modification() -> None:
         ("removed", "OR-branch removed"),
         ("added", "OR-branch added"),
     ]
-    assert "Follicular lymphoma grade 3B" in cs.changes[0].old
-    assert "mantle cell lymphoma" in cs.changes[1].new
+    assert "Follicular lymphoma grade 3B" in value_of(cs.changes[0].old)
+    assert "mantle cell lymphoma" in value_of(cs.changes[1].new)
 
 
 def test_canonical_section_paths_point_at_the_block(canonical: ChangeSet) -> None:
@@ -929,7 +940,7 @@ def test_canonical_section_paths_point_at_the_block(canonical: ChangeSet) -> Non
     units = [c for c in canonical.changes if c.section.startswith("sections.")]
     assert units
     for c in units:
-        doc, text = (old, c.old) if c.kind == "removed" else (new, c.new)
+        doc, text = (old, value_of(c.old)) if c.kind == "removed" else (new, value_of(c.new))
         m = re.fullmatch(r"sections\[(\d+)\]\.blocks\[(\d+)\]", c.path)
         assert m, c.path
         block = doc.sections[int(m.group(1))].blocks[int(m.group(2))]

@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_diff import make_doc
 
-from policy_tools.changeset import ChangeSet
-from policy_tools.diff import compare_key, diff_documents
-from policy_tools.models import (
+from policy_tools.compare import diff_documents
+from policy_tools.model.changeset import ChangeSet
+from policy_tools.model.policy import (
     Code,
     Criteria,
     Definition,
@@ -21,6 +21,7 @@ from policy_tools.models import (
     PolicyDocument,
     Reference,
 )
+from policy_tools.text import compare_key
 
 WORDS = [
     "patient",

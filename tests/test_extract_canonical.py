@@ -26,7 +26,7 @@ from extract_checks import (
 
 from policy_tools import io
 from policy_tools.extract import extract_file
-from policy_tools.models import Leaf, Node, PolicyDocument
+from policy_tools.model.policy import Leaf, Node, PolicyDocument
 
 GOLDEN_2025 = GOLDEN_DIR / "2025-08-08.json"
 GOLDEN_2026 = GOLDEN_DIR / "2026-05-06.json"

@@ -17,7 +17,7 @@ from policy_tools.cli import cli
 from policy_tools.errors import InputError
 from policy_tools.extract import extract_file
 from policy_tools.extract.blocks import RawBlock, RawDocument
-from policy_tools.extract.html import read_html
+from policy_tools.extract.readers.html import read_html
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGE = FIXTURES / "policy_page.html"
@@ -388,7 +388,7 @@ def test_header_elements_count_pages_only_when_they_repeat(tmp_path: Path) -> No
 
 
 def test_the_seed_as_a_web_page_reads_like_the_seed(tmp_path: Path, seed_md: Path) -> None:
-    from policy_tools.extract.markdown import markdown_to_html, read_markdown
+    from policy_tools.extract.readers.markdown import markdown_to_html, read_markdown
 
     html = markdown_to_html(seed_md.read_text(encoding="utf-8"))
     page = _write(tmp_path, "seed.html", f"<html><body>{html}</body></html>".encode())

@@ -12,18 +12,18 @@ import os
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from conftest import PDF_2025, PDF_2026
 
-from policy_tools import EXTRACTOR_VERSION
-from policy_tools.cli import cli
+from policy_tools import EXTRACTOR_VERSION, app
+from policy_tools.cli import _Progress, cli
 from policy_tools.errors import InputError
 from policy_tools.io import sha256_file
-from policy_tools.models import HistoryEntry, PolicyDocument, PolicyMeta, Source
+from policy_tools.model.policy import HistoryEntry, PolicyDocument, PolicyMeta, Source
+from policy_tools.render.text import ingest_line, ingest_summary
 from policy_tools.store import collect_sources, ingest_paths, rebuild_index
 
 FAKE_VERSION = {"value": EXTRACTOR_VERSION}
@@ -80,7 +80,7 @@ def fake_file(
 def use_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if "real_extractor" in request.fixturenames:
         return
-    monkeypatch.setattr("policy_tools.refs.extract_source", fake_extract)
+    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
     CALLS.clear()
     FAKE_VERSION["value"] = EXTRACTOR_VERSION
 
@@ -92,8 +92,8 @@ def store(tmp_path: Path) -> Path:
 
 def ingest(paths: list[Path], store: Path, **kw: object) -> tuple[dict[str, str], str, int]:
     """Run ingest; return {file name: status}, the summary and the exit code."""
-    res = ingest_paths(paths, store_dir=store, reports=False, **kw)  # type: ignore[arg-type]
-    return {Path(f.source).name: f.status for f in res.files}, res.summary_text(), res.exit_code
+    res = app.ingest(paths, store_dir=store, reports=False, **kw)  # type: ignore[arg-type]
+    return {Path(f.source).name: f.status for f in res.files}, ingest_summary(res), res.exit_code
 
 
 def index(store: Path) -> dict[str, object]:
@@ -157,7 +157,44 @@ def test_new_extractor_version_re_extracts_same_bytes(tmp_path: Path, store: Pat
     FAKE_VERSION["value"] = EXTRACTOR_VERSION
     status, summary, _ = ingest([a], store)
     assert status == {"a.pdf": "replaced"}
-    assert f"re-extracted with extractor {EXTRACTOR_VERSION} (was 0.9.0)" in summary
+    assert f"extractor upgraded: 0.9.0 -> {EXTRACTOR_VERSION}, re-extracted" in summary
+
+
+def test_extractor_version_moves_with_the_extraction_code(tmp_path: Path) -> None:
+    """Any edit of the extraction sources gives a new version; other code does not."""
+    import shutil
+
+    from policy_tools import version
+
+    root = tmp_path / "policy_tools"
+    shutil.copytree(
+        Path(version.__file__).parent, root, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    before = version.extractor_version(root)
+    assert before == EXTRACTOR_VERSION
+    (root / "cli.py").write_text("# not extraction code\n", encoding="utf-8")
+    assert version.extractor_version(root) == before
+    rule = root / "vocab" / "sections.py"
+    rule.write_text(rule.read_text(encoding="utf-8") + "\n# a new alias\n", encoding="utf-8")
+    changed = version.extractor_version(root)
+    assert changed != before and changed.startswith(version.__version__ + "+")
+
+
+def test_upgraded_extractor_replaces_stale_revisions_of_the_real_pipeline(
+    tmp_path: Path, real_extractor: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store written by an older extractor is re-extracted by plain ``ingest``."""
+    store = tmp_path / "s"
+    monkeypatch.setattr("policy_tools.store.ingest.EXTRACTOR_VERSION", "0.0.1")
+    monkeypatch.setattr("policy_tools.extract.EXTRACTOR_VERSION", "0.0.1")
+    first = ingest_paths([PDF_2025], store_dir=store)
+    assert [f.status for f in first.files] == ["added"]
+    monkeypatch.undo()
+    again = ingest_paths([PDF_2025], store_dir=store)
+    assert [f.status for f in again.files] == ["replaced"]
+    assert "extractor upgraded: 0.0.1 -> " in again.files[0].message
+    stored = json.loads((store / "MP-RX-FP-171-25" / "2025-08-08.json").read_text())
+    assert stored["source"]["extractor_version"] == EXTRACTOR_VERSION
 
 
 def test_bad_file_mid_batch_does_not_stop_it(tmp_path: Path, store: Path) -> None:
@@ -165,14 +202,14 @@ def test_bad_file_mid_batch_does_not_stop_it(tmp_path: Path, store: Path) -> Non
     fake_file(folder, "a.pdf", date="2025-01-01")
     (folder / "b.pdf").write_bytes(b"this is not a pdf")
     fake_file(folder, "c.pdf", date="2026-01-01")
-    res = ingest_paths([folder, tmp_path / "missing"], store_dir=store, reports=False)
+    res = ingest_paths([folder, tmp_path / "missing"], store_dir=store)
     got = {Path(f.source).name: (f.status, f.ref) for f in res.files}
     assert got["a.pdf"] == ("added", "MP-1@2025-01-01")
     assert got["c.pdf"] == ("added", "MP-1@2026-01-01")
     assert got["b.pdf"] == ("failed", None)
     assert got["missing"] == ("failed", None)
     assert res.exit_code == 1
-    summary = res.summary_text()
+    summary = ingest_summary(res)
     rows = {line.split()[2]: line for line in summary.splitlines() if line.startswith("failed")}
     assert rows[str(tmp_path / "in" / "b.pdf")].endswith("not a PDF (no %PDF- header)")
     assert rows[str(tmp_path / "missing")].endswith("no such file or folder")
@@ -186,7 +223,7 @@ def test_storage_key_fallbacks(tmp_path: Path, store: Path) -> None:
         fake_file(tmp_path, "odd.pdf", number="2024 P/2116-18"),
         fake_file(tmp_path, "undated.pdf", number="MP-9", date=None),
     ]
-    res = ingest_paths(files, store_dir=store, reports=False)
+    res = ingest_paths(files, store_dir=store)
     got = {Path(f.source).name: (f.status, f.ref, f.message) for f in res.files}
     assert got["n.pdf"] == (
         "added",
@@ -208,7 +245,7 @@ def test_duplicate_bytes_in_one_batch(tmp_path: Path, store: Path) -> None:
     a = fake_file(tmp_path, "a.pdf")
     copy = tmp_path / "copy.pdf"
     copy.write_bytes(a.read_bytes())
-    res = ingest_paths([a, copy, a], store_dir=store, reports=False)
+    res = ingest_paths([a, copy, a], store_dir=store)
     assert [(Path(f.source).name, f.status, f.message) for f in res.files] == [
         ("a.pdf", "added", ""),
         ("copy.pdf", "unchanged", f"same bytes as {a}"),
@@ -264,7 +301,8 @@ def test_rebuild_index_equals_incremental_catalog(tmp_path: Path, store: Path) -
     )
     ingest([fake_file(tmp_path, "a2.pdf", name="again")], store, replace=True)
     incremental = (store / "index.json").read_text(encoding="utf-8")
-    assert rebuild_index(store) == f"Rebuilt {store / 'index.json'}: 2 policies, 3 revisions\n"
+    done = app.rebuild(store)
+    assert (done.path, done.policies, done.revisions) == (store / "index.json", 2, 3)
     assert (store / "index.json").read_text(encoding="utf-8") == incremental
     (store / "index.json").unlink()  # without the old catalog: times from file mtimes
     rebuild_index(store)
@@ -293,44 +331,33 @@ def test_change_reports_for_newer_revisions(
         calls.append((old.policy.effective_date, new.policy.effective_date, reports_dir))
         return [reports_dir / f"{new.policy.effective_date}.html"]
 
-    monkeypatch.setitem(
-        sys.modules, "policy_tools.report", types.SimpleNamespace(write_reports=write_reports)
-    )
+    monkeypatch.setattr("policy_tools.app.write_reports", write_reports)
     newer = fake_file(tmp_path, "n.pdf", date="2026-01-01")
-    res = ingest_paths([newer], store_dir=store, reports_dir=tmp_path / "r")
+    res = app.ingest([newer], store_dir=store, reports_dir=tmp_path / "r")
     assert calls == [] and res.reports == []  # nothing to compare with yet
     older = fake_file(tmp_path, "o.pdf", date="2025-01-01")
-    res = ingest_paths([older], store_dir=store, reports_dir=tmp_path / "r")
+    res = app.ingest([older], store_dir=store, reports_dir=tmp_path / "r")
     assert calls == []  # an older revision arriving is not a change to report
     newest = fake_file(tmp_path, "x.pdf", date="2027-01-01")
-    res = ingest_paths([newest], store_dir=store, reports_dir=tmp_path / "r")
+    res = app.ingest([newest], store_dir=store, reports_dir=tmp_path / "r")
     assert calls == [("2026-01-01", "2027-01-01", tmp_path / "r")]
-    assert f"{tmp_path / 'r' / '2027-01-01.html'}" in res.summary_text()
+    assert f"{tmp_path / 'r' / '2027-01-01.html'}" in ingest_summary(res)
     newest2 = fake_file(tmp_path, "y.pdf", date="2028-01-01")
-    ingest_paths([newest2], store_dir=store, reports=False)
+    app.ingest([newest2], store_dir=store, reports=False)
     assert len(calls) == 1
-
-
-def test_change_reports_skipped_without_report_module(
-    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(sys.modules, "policy_tools.report", None)  # import raises ImportError
-    files = [fake_file(tmp_path, "o.pdf"), fake_file(tmp_path, "n.pdf", date="2026-01-01")]
-    res = ingest_paths(files, store_dir=store, reports_dir=tmp_path / "r")
-    assert res.exit_code == 0
-    assert "change reports skipped: the report module is not available" in res.summary_text()
 
 
 CHILD = """
 import sys
 from pathlib import Path
 sys.path.insert(0, {tests!r})
-import policy_tools.refs
+import policy_tools.store.ingest
 import test_ingest
-policy_tools.refs.extract_source = test_ingest.fake_extract
+policy_tools.store.ingest.extract_file = test_ingest.fake_extract
+from policy_tools.render.text import ingest_summary
 from policy_tools.store import ingest_paths
-res = ingest_paths([Path(p) for p in sys.argv[2:]], store_dir=Path(sys.argv[1]), reports=False)
-print(res.summary_text())
+res = ingest_paths([Path(p) for p in sys.argv[2:]], store_dir=Path(sys.argv[1]))
+print(ingest_summary(res))
 sys.exit(res.exit_code)
 """
 
@@ -460,11 +487,11 @@ def test_refused_and_failed_bytes_are_not_extracted_again(
     a = fake_file(tmp_path, "a.pdf", name="First")
     b = fake_file(tmp_path, "b.pdf", name="Second")  # conflicts with a
     u = fake_file(tmp_path, "u.pdf", number="MP-9", date=None)  # cannot be dated
-    first = ingest_paths([a, b, u], store_dir=store, reports=False)
+    first = ingest_paths([a, b, u], store_dir=store)
     assert [f.status for f in first.files] == ["added", "failed", "failed"]
     assert sorted(CALLS) == ["a.pdf", "b.pdf", "u.pdf"]
     CALLS.clear()
-    again = ingest_paths([a, b, u], store_dir=store, reports=False)
+    again = ingest_paths([a, b, u], store_dir=store)
     assert CALLS == []
     assert [f.status for f in again.files] == ["unchanged", "failed", "failed"]
     assert again.files[1].message == first.files[1].message  # the same conflict, both sources
@@ -476,7 +503,7 @@ def test_refused_and_failed_bytes_are_not_extracted_again(
     # a new extractor version retries the undated file
     CALLS.clear()
     FAKE_VERSION["value"] = "9.9.9"
-    monkeypatch.setattr("policy_tools.store.EXTRACTOR_VERSION", "9.9.9")
+    monkeypatch.setattr("policy_tools.store.ingest.EXTRACTOR_VERSION", "9.9.9")
     assert ingest([u], store)[0] == {"u.pdf": "failed"}
     assert CALLS == ["u.pdf"]
 
@@ -512,12 +539,13 @@ def test_cli_ingest_writes_change_report_for_newer_revision(
 def test_progress_bar_replaces_plain_lines(
     tmp_path: Path, store: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    lines: list[str] = []
     files = [fake_file(tmp_path, "a.pdf"), fake_file(tmp_path, "b.pdf", date="2026-01-01")]
-    ingest_paths(files, store_dir=store, reports=False, echo=lines.append, progress=True)
-    assert lines == []
+    bar = _Progress(tty=True)
+    ingest_paths(files, store_dir=store, progress=bar)
+    bar.close()
     assert "Ingesting" in capsys.readouterr().err
-    ingest_paths(files, store_dir=store, reports=False, echo=lines.append)
+    lines: list[str] = []
+    ingest_paths(files, store_dir=store, progress=lambda *a: lines.append(ingest_line(*a)))
     assert lines == [
         f"[1/2] unchanged MP-1@2025-01-01 <- {files[0]}",
         f"[2/2] unchanged MP-1@2026-01-01 <- {files[1]}",
@@ -533,7 +561,7 @@ def test_corpus_conflict_between_two_renderings(
     adobe = corpus_dir / "cigna_rituximab-non-oncology_ip0319_2026-02-01_adobe.pdf"
     pdfium = corpus_dir / "cigna_rituximab-non-oncology_ip0319_2026-02-01_pdfium.pdf"
     store = tmp_path / "s"
-    res = ingest_paths([adobe, pdfium], store_dir=store, jobs=2, reports=False)
+    res = ingest_paths([adobe, pdfium], store_dir=store, jobs=2)
     assert [(f.status, f.ref) for f in res.files] == [
         ("added", "IP0319@2026-02-01"),
         ("failed", "IP0319@2026-02-01"),
@@ -547,7 +575,7 @@ def test_corpus_conflict_between_two_renderings(
     def no_extraction(path: Path) -> PolicyDocument:
         raise AssertionError(f"{path} extracted again")
 
-    monkeypatch.setattr("policy_tools.refs.extract_source", no_extraction)
-    again = ingest_paths([pdfium, adobe], store_dir=store, reports=False)
+    monkeypatch.setattr("policy_tools.store.ingest.extract_file", no_extraction)
+    again = ingest_paths([pdfium, adobe], store_dir=store)
     assert [f.status for f in again.files] == ["failed", "unchanged"]
     assert (store / "IP0319" / "2026-02-01.json").read_bytes() == stored

@@ -18,7 +18,7 @@ from policy_tools.cli import cli
 from policy_tools.errors import InputError
 from policy_tools.extract import extract_file
 from policy_tools.extract.blocks import RawBlock, RawDocument
-from policy_tools.extract.markdown import markdown_to_html, read_markdown
+from policy_tools.extract.readers.markdown import markdown_to_html, read_markdown
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "extracted" / "MP-RX-FP-171-25"
 

@@ -21,19 +21,28 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from policy_tools import __version__
-from policy_tools.changeset import (
+from policy_tools.app import report_paths, write_reports
+from policy_tools.cli import cli
+from policy_tools.compare.criteria import outline
+from policy_tools.errors import PolicyToolsError
+from policy_tools.model.changeset import (
     Audit,
+    Cell,
     Change,
     ChangeSet,
     Claim,
+    CodeValue,
+    Location,
     RevisionInfo,
+    RowValue,
+    ScalarValue,
+    TextValue,
+    TreeValue,
     UndocumentedFinding,
     UnsupportedClaim,
     WordOp,
 )
-from policy_tools.cli import cli
-from policy_tools.errors import PolicyToolsError
-from policy_tools.models import (
+from policy_tools.model.policy import (
     Authorization,
     Code,
     Criteria,
@@ -47,7 +56,8 @@ from policy_tools.models import (
     Premedication,
     Source,
 )
-from policy_tools.report import md_escape, render, report_paths, write_reports
+from policy_tools.render.env import md_escape
+from policy_tools.render.report import render
 
 WHEN = datetime(2026, 5, 7, 9, 30, tzinfo=UTC)
 NAME = "Tarlatamab-dlle (Imdelltra)"
@@ -102,6 +112,17 @@ def code(system: Any, value: str, description: str, page: int) -> Code:
     )
 
 
+def code_value(c: Code) -> CodeValue:
+    return CodeValue(
+        system=c.system, code=c.code, first=c.first, last=c.last, description=c.description
+    )
+
+
+def row_value(row: DosingRow) -> RowValue:
+    fields = ("schedule", "day", "dose", "monitoring")
+    return RowValue(cells=[Cell(name=f, value=getattr(row, f)) for f in fields])
+
+
 def code_added(change_id: str, new: PolicyDocument, index: int) -> Change:
     added = new.codes[index]
     return Change(
@@ -109,8 +130,9 @@ def code_added(change_id: str, new: PolicyDocument, index: int) -> Change:
         section="codes",
         kind="added",
         path=f"codes[{index}]",
+        location=Location(new_index=[index], row_key=[added.system, added.code]),
         summary=f"{added.system} {added.code} added",
-        new=added.model_dump(mode="json"),
+        new=code_value(added),
         new_page=added.page,
         codes_gained=[added.code],
     )
@@ -286,9 +308,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section="policy",
             kind="modified",
             path="policy.effective_date",
+            location=Location(field="effective_date"),
             summary="Effective date changed",
-            old="2025-08-08",
-            new="2026-05-06",
+            old=ScalarValue(value="2025-08-08"),
+            new=ScalarValue(value="2026-05-06"),
             old_page=1,
             new_page=1,
         ),
@@ -297,8 +320,9 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section=ini,
             kind="removed",
             path="criteria.initial.items[0]",
+            location=Location(tree="initial", old_index=[0]),
             summary="Removed criterion: Individual is 18 years of age or older",
-            old=old_initial.items[0].model_dump(mode="json"),
+            old=TextValue(text=old_initial.items[0].text or ""),
             old_label="i.",
             old_page=2,
         ),
@@ -307,9 +331,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section=ini,
             kind="modified",
             path="criteria.initial.items[0].items[0]",
+            location=Location(tree="initial", old_index=[1], new_index=[0, 0], field="text"),
             summary="Diagnosis criterion now cites its sources" + evil,
-            old=old_initial.items[1].model_dump(mode="json")["text"],
-            new=new_initial.items[0].items[0].text,  # type: ignore[union-attr]
+            old=TextValue(text=old_initial.items[1].text or ""),
+            new=TextValue(text=new_initial.items[0].items[0].text or ""),  # type: ignore[union-attr]
             old_label="ii.",
             new_label="i.",
             old_page=2,
@@ -328,9 +353,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section=ini,
             kind="added",
             path="criteria.initial.items[1]",
+            location=Location(tree="initial", new_index=[1]),
             summary="OR-branch added: limited brain metastases",
             detail="OR-branch added",
-            new=new_initial.items[1].model_dump(mode="json"),
+            new=TreeValue(outline=outline(new_initial.items[1])),
             new_label="v.",
             new_page=2,
         ),
@@ -339,9 +365,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section=ini,
             kind="added",
             path="criteria.initial.items[2]",
+            location=Location(tree="initial", new_index=[2]),
             summary="OR-branch added: extensive brain metastases",
             detail="OR-branch added",
-            new=new_initial.items[2].model_dump(mode="json"),
+            new=TreeValue(outline=outline(new_initial.items[2])),
             new_label="viii.",
             new_page=2,
         ),
@@ -350,9 +377,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section="criteria.authorization",
             kind="modified",
             path="criteria.authorization.initial_months",
+            location=Location(field="initial_months"),
             summary="Initial authorization 6 -> 12 months",
-            old=6,
-            new=12,
+            old=ScalarValue(value=6),
+            new=ScalarValue(value=12),
             old_page=2,
             new_page=3,
             words=[
@@ -368,9 +396,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section="dosing.schedule",
             kind="modified",
             path="dosing.schedule[1].monitoring",
+            location=Location(old_index=[1], new_index=[1], field="monitoring"),
             summary="Cycle 2 observation text",
-            old="Observe patients for 6-8 hours post infusion.",
-            new="Observe patients for 6-8 hours post IMDELLTRA infusion.",
+            old=TextValue(text="Observe patients for 6-8 hours post infusion."),
+            new=TextValue(text="Observe patients for 6-8 hours post IMDELLTRA infusion."),
             old_page=2,
             new_page=4,
         ),
@@ -379,9 +408,10 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
             section="dosing.premedication",
             kind="modified",
             path="dosing.premedication[0].medication",
+            location=Location(old_index=[0], new_index=[0], field="medication"),
             summary="Saline infusion time 4 to 5 -> 2 to 4 hours",
-            old=old.dosing.premedication[0].medication,
-            new=new.dosing.premedication[0].medication,
+            old=TextValue(text=old.dosing.premedication[0].medication),
+            new=TextValue(text=new.dosing.premedication[0].medication),
             old_page=3,
             new_page=5,
             words=[
@@ -444,7 +474,7 @@ def hand_pair(evil: str = "") -> tuple[PolicyDocument, PolicyDocument, ChangeSet
                 kind="modified",
                 path="policy.name_variants",
                 summary="Header spelling Tarlatab-m-dlle",
-                new="Tarlatab-m-dlle",
+                new=TextValue(text="Tarlatab-m-dlle"),
                 new_page=1,
             ),
         ],
@@ -795,9 +825,7 @@ def stub_diff(
     monkeypatch: pytest.MonkeyPatch, pair: tuple[PolicyDocument, PolicyDocument, ChangeSet]
 ) -> None:
     """The diff returns the hand change set (the real diff is tested by its owner)."""
-    import policy_tools.diff
-
-    monkeypatch.setattr(policy_tools.diff, "diff_documents", lambda old, new: pair[2])
+    monkeypatch.setattr("policy_tools.app.diff_documents", lambda old, new: pair[2])
 
 
 def test_write_reports_writes_three_files(
@@ -840,8 +868,8 @@ GOLDEN = Path(__file__).resolve().parent.parent / "extracted" / "MP-RX-FP-171-25
 
 @pytest.fixture(scope="module")
 def real() -> tuple[PolicyDocument, PolicyDocument, ChangeSet]:
-    from policy_tools.diff import diff_documents
-    from policy_tools.refs import read_revision_file
+    from policy_tools.compare import diff_documents
+    from policy_tools.store.refs import read_revision_file
 
     old = read_revision_file(GOLDEN / "2025-08-08.json")
     new = read_revision_file(GOLDEN / "2026-05-06.json")
@@ -887,9 +915,10 @@ def test_long_audit_findings_are_capped_and_link_to_their_section(
             section="sections.preamble",
             kind="modified",
             path=f"s[{i}]",
+            location=Location(old_index=[0, i], new_index=[0, i]),
             summary=f"Modified text {i}",
-            old=f"a {i}",
-            new=f"b {i}",
+            old=TextValue(text=f"a {i}"),
+            new=TextValue(text=f"b {i}"),
             old_page=i,
             new_page=i,
         )
@@ -952,9 +981,10 @@ def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
                 section="codes",
                 kind="modified",
                 path="codes[0]",
+                location=Location(old_index=[0], new_index=[0], field="range"),
                 summary="ICD-10-CM range narrowed",
-                old=lung_old.model_dump(mode="json"),
-                new=lung_new.model_dump(mode="json"),
+                old=code_value(lung_old),
+                new=code_value(lung_new),
                 old_page=3,
                 new_page=5,
                 codes_lost=["C34.80", "C34.81", "C34.82", "C34.90", "C34.91", "C34.92"],
@@ -965,8 +995,9 @@ def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
                 section="dosing.schedule",
                 kind="removed",
                 path="dosing.schedule[0]",
+                location=Location(old_index=[0]),
                 summary="Dosing row removed",
-                old=cycle3.model_dump(mode="json"),
+                old=row_value(cycle3),
                 old_page=3,
             ),
             Change(
@@ -974,8 +1005,9 @@ def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
                 section="dosing.schedule",
                 kind="added",
                 path="dosing.schedule[0]",
+                location=Location(new_index=[0]),
                 summary="Dosing row added",
-                new=cycle5.model_dump(mode="json"),
+                new=row_value(cycle5),
                 new_page=4,
             ),
         ],
@@ -1008,7 +1040,7 @@ def test_code_range_gains_and_losses_and_unpaired_dosing_rows(
 
 
 def test_redline_folds_short_unchanged_stretches_between_edits() -> None:
-    from policy_tools.report import WordRun, runs_from_words
+    from policy_tools.render.report import WordRun, runs_from_words
 
     def ops(*pairs: tuple[str, str]) -> list[WordOp]:
         return [WordOp(op=op, text=t) for op, t in pairs]  # type: ignore[arg-type]
@@ -1040,7 +1072,7 @@ def test_redline_folds_short_unchanged_stretches_between_edits() -> None:
 def test_code_set_findings_are_listed(
     pair: tuple[PolicyDocument, PolicyDocument, ChangeSet],
 ) -> None:
-    from policy_tools.changeset import CodeFinding
+    from policy_tools.model.changeset import CodeFinding
 
     old, new, cs = pair
     finding = CodeFinding(

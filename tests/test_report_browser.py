@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from policy_tools.refs import read_revision_file
-from policy_tools.report import write_reports
+from policy_tools.app import write_reports
+from policy_tools.store.refs import read_revision_file
 
 pytestmark = pytest.mark.browser
 

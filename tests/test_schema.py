@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from policy_tools import schema as schema_mod
 from policy_tools.cli import cli
+from policy_tools.model import schema as schema_mod
 
 COMMITTED = Path(schema_mod.SCHEMA_DIR)
 NAMES = sorted(schema_mod.SCHEMAS)

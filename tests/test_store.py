@@ -8,17 +8,35 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from policy_tools import app
 from policy_tools.cli import cli
 from policy_tools.errors import InputError, PolicyToolsError, StoreError
+from policy_tools.history import review_type
 from policy_tools.io import atomic_write_text, dumps
-from policy_tools.models import HistoryEntry, Leaf, Node, PolicyDocument, PolicyMeta, Source
-from policy_tools.store import (
-    load_revision,
-    rebuild_index,
-    review_type,
-    show_view,
-    versions_view,
-)
+from policy_tools.model.policy import HistoryEntry, Leaf, Node, PolicyDocument, PolicyMeta, Source
+from policy_tools.render.text import show_text
+from policy_tools.store import load_revision, rebuild_index
+
+
+def versions_view(policy: str | None, *, store_dir: Path, as_json: bool = False) -> str:
+    """The ``versions`` command's output, through the CLI."""
+    args = ["versions", *([policy] if policy else []), "--store", str(store_dir)]
+    res = CliRunner().invoke(cli, [*args, *(["--json"] if as_json else [])])
+    if res.exit_code == 2:
+        raise StoreError(res.output)
+    return res.output
+
+
+def show_view(
+    ref: str, *, store_dir: Path, section: str | None = None, as_json: bool = False
+) -> str:
+    """The ``show`` command's output (text views rendered from ``app.show``)."""
+    doc = app.show(ref, section, store_dir)
+    if as_json:
+        data = doc.model_dump(mode="json")
+        return dumps(data[section] if section else data)
+    return show_text(doc, section)
+
 
 POLICY = "MP-RX-FP-171-25"
 
@@ -125,7 +143,7 @@ def test_source_path_is_extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         seen.append(path)
         return make_doc(source=path.name)
 
-    monkeypatch.setattr("policy_tools.refs.extract_source", fake_extract)
+    monkeypatch.setattr("policy_tools.store.refs.extract_file", fake_extract)
     assert load_revision(str(src)).source.path == "policy.pdf"
     assert seen == [src]
 

@@ -9,23 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policy_tools.extract.assemble import (
-    SECTION_ALIASES,
-    Draft,
-    criteria_tree,
-    match_alias,
-    parse_header_fields,
-)
+from policy_tools.extract.assemble import Draft
+from policy_tools.extract.assemble.criteria import criteria_tree
+from policy_tools.extract.assemble.metadata import parse_header_fields
+from policy_tools.extract.assemble.sections import match_alias
 from policy_tools.extract.blocks import RawBlock, RawDocument
-from policy_tools.extract.text import (
-    join_lines,
-    normalize_space,
-    split_label,
-    strip_trailing_connector,
-    to_iso_date,
-    to_iso_month_or_date,
-)
-from policy_tools.models import Leaf, Node, Source
+from policy_tools.extract.lines import split_label, strip_trailing_connector
+from policy_tools.model.policy import Leaf, Node, Source
+from policy_tools.text import join_lines, normalize_space, to_iso_date, to_iso_month_or_date
+from policy_tools.vocab.sections import SECTION_ALIASES
 
 dates = st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31))
 
@@ -123,7 +115,8 @@ def test_trailing_connector_is_split_off(text: str, word: str, sep: str) -> None
 
 def test_every_alias_of_every_template_maps_to_its_key() -> None:
     for key, aliases in SECTION_ALIASES.items():
-        for alias in aliases:
+        for entry in aliases:
+            alias = entry.text
             assert match_alias(alias) == key, alias
             assert match_alias(f"{alias}:") == key, alias
             assert match_alias(f"B. {alias} (note)") == key, alias

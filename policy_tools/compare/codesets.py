@@ -20,6 +20,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
+from ..vocab.codes import CPT_RE, HCPCS_RE
+
 __all__ = [
     "CodeCheck",
     "check_code",
@@ -46,10 +48,6 @@ class _LazyICD:
 icd = _LazyICD()
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-"})
-# HCPCS Level II: one letter A-V and four digits (J9026).
-HCPCS_RE = re.compile(r"^[A-V]\d{4}$")
-# CPT: five digits (Category I) or four digits and F/T (Category II/III).
-CPT_RE = re.compile(r"^\d{4}[0-9FT]$")
 
 
 def normalize_code(code: str) -> str:
@@ -154,7 +152,7 @@ def check_code(system: str, code: str) -> CodeCheck:
         elif system == "HCPCS":
             problem = f"{code} is not a HCPCS Level II code (letter A-V and 4 digits)"
         else:
-            problem = f"{code} is not a CPT code (5 digits, or 4 digits and F/T)"
+            problem = f"{code} is not a CPT code (5 digits, or 4 digits and A, F, M, T or U)"
         return CodeCheck(system, code, False, (), problem)
     if not billable:
         return CodeCheck(system, code, True, (), f"{code} covers no billable ICD-10-CM code")

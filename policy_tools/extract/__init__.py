@@ -1,24 +1,29 @@
 """Extraction stage: a source file (PDF, Markdown or HTML) becomes a PolicyDocument.
 
-Readers differ only in how they turn a source into a RawDocument; ``assemble``
-turns that into the typed contract.
+Readers (``readers/``) differ only in how they turn a source into a RawDocument of
+reader-neutral blocks (``blocks.py``); the shared assembler (``assemble/``) turns that
+into the typed contract.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .. import EXTRACTOR_VERSION
 from ..errors import InputError
 from ..io import sha256_file
-from ..models import PolicyDocument, Source, SourceFormat
+from ..model.policy import PolicyDocument, Source, SourceFormat
+from ..version import EXTRACTOR_VERSION
 from .assemble import assemble
 from .blocks import RawDocument
+from .readers.html import read_html
+from .readers.markdown import read_markdown
+from .readers.pdf import read_pdf
 
 __all__ = ["detect_format", "extract_file", "read_raw"]
 
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt"}
 _HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+_READERS = {"pdf": read_pdf, "html": read_html, "markdown": read_markdown}
 
 
 def detect_format(path: Path, head: bytes) -> SourceFormat:
@@ -52,19 +57,7 @@ def read_raw(path: Path) -> tuple[RawDocument, str]:
         raise InputError(path, f"cannot read file ({err.strerror})") from err
     if not head:
         raise InputError(path, "empty file (0 bytes)")
-    fmt = detect_format(path, head)
-    if fmt == "pdf":
-        from .pdf import read_pdf
-
-        raw = read_pdf(path)
-    elif fmt == "html":
-        from .html import read_html
-
-        raw = read_html(path)
-    else:
-        from .markdown import read_markdown
-
-        raw = read_markdown(path)
+    raw = _READERS[detect_format(path, head)](path)
     return raw, sha256_file(path)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..models import SourceFormat, Warning
+from ..model.policy import SourceFormat, Warning
 
 RawKind = Literal["heading", "paragraph", "list_item", "table", "connector"]
 Connector = Literal["AND", "OR"]

@@ -6,13 +6,41 @@ these models and committed.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CHANGESET_SCHEMA_VERSION = "1.0"
+CHANGESET_SCHEMA_VERSION = "2.0"
 
 ChangeKind = Literal["added", "removed", "modified", "renumbered", "moved"]
+TreeName = Literal["initial", "continuation", "not_covered"]
+
+# The sections of a change set in the reading order of a policy, with their titles.
+# Generic narrative sections are "sections.<key>" and sit at "sections".
+SECTION_TITLES: dict[str, str] = {
+    "policy": "Policy information",
+    "criteria.initial": "Initial approval criteria",
+    "criteria.continuation": "Continuation criteria",
+    "criteria.authorization": "Authorization duration",
+    "criteria.not_covered": "Conditions not covered",
+    "codes": "Codes",
+    "dosing.schedule": "Dosing schedule",
+    "dosing.premedication": "Premedication",
+    "dosing.notes": "Dosing notes",
+    "definitions": "Definitions",
+    "sections": "Narrative sections",
+    "references": "References",
+    "history": "Policy history",
+}
+SECTION_ORDER: tuple[str, ...] = tuple(SECTION_TITLES)
+
+
+def section_rank(section: str) -> tuple[int, str]:
+    """Sort key of a change-set section: the reading order above, unknown sections last."""
+    for index, key in enumerate(SECTION_ORDER):
+        if section == key or section.startswith(key + "."):
+            return index, section
+    return len(SECTION_ORDER), section
 
 
 class Model(BaseModel):
@@ -36,18 +64,90 @@ class WordOp(Model):
     text: str
 
 
+class Location(Model):
+    """Where a change sits, on each side, as data (never re-parsed from ``path``)."""
+
+    tree: TreeName | None = Field(default=None, description="Criteria tree of the change.")
+    old_index: list[int] | None = Field(
+        default=None,
+        description="Old side: criteria - item indexes below the tree root; tables and "
+        "lists - [row]; generic sections - [section, block].",
+    )
+    new_index: list[int] | None = Field(default=None, description="New side, as old_index.")
+    row_key: list[str] | None = Field(
+        default=None, description="Identity of a table row (code; schedule and day; ...)."
+    )
+    field: str | None = Field(default=None, description="The attribute or column that changed.")
+
+
+class TextValue(Model):
+    """A text as printed (a criterion, a reference, a sentence, a name)."""
+
+    type: Literal["text"] = "text"
+    text: str
+
+
+class TreeValue(Model):
+    """A criteria group as an indented outline ('[AND]' / '[OR]' marks its operator)."""
+
+    type: Literal["tree"] = "tree"
+    outline: str
+
+
+class CodeValue(Model):
+    type: Literal["code"] = "code"
+    system: str
+    code: str
+    first: str
+    last: str
+    description: str | None = None
+
+
+class Cell(Model):
+    name: str
+    value: str | None = None
+
+
+class RowValue(Model):
+    """A table row (dosing, premedication, history) as named cells in column order."""
+
+    type: Literal["row"] = "row"
+    cells: list[Cell]
+
+
+class ScalarValue(Model):
+    """A single value: a date, a number of months, an operator, a policy number."""
+
+    type: Literal["value"] = "value"
+    value: str | int | bool | None = None
+
+
+class ListValue(Model):
+    """A list of short values (scope labels, service categories, header spellings)."""
+
+    type: Literal["list"] = "list"
+    items: list[str]
+
+
+Payload = Annotated[
+    TextValue | TreeValue | CodeValue | RowValue | ScalarValue | ListValue,
+    Field(discriminator="type"),
+]
+
+
 class Change(Model):
     id: str = Field(description="Stable id, e.g. 'C001', unique in the change set.")
     section: str = Field(description="e.g. criteria.initial, codes, dosing.schedule, policy.")
     kind: ChangeKind
     path: str = Field(description="Where in the policy JSON (new side when present).")
+    location: Location = Field(default_factory=Location)
     summary: str = Field(default="", description="One line a person can read.")
     detail: str | None = Field(
         default=None,
         description="Logic-level description, e.g. 'OR-branch added', 'AND changed to OR'.",
     )
-    old: Any = None
-    new: Any = None
+    old: Payload | None = None
+    new: Payload | None = None
     old_label: str | None = None
     new_label: str | None = None
     old_page: int | None = None

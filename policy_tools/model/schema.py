@@ -6,12 +6,12 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ..errors import PolicyToolsError
+from ..io import atomic_write_text, dumps
 from .changeset import ChangeSet
-from .errors import PolicyToolsError
-from .io import atomic_write_text, dumps
-from .models import PolicyDocument
+from .policy import PolicyDocument
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
+SCHEMA_DIR = Path(__file__).parent.parent / "schema"
 SCHEMAS: dict[str, type[BaseModel]] = {
     "policy.schema.json": PolicyDocument,
     "changeset.schema.json": ChangeSet,

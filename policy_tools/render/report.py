@@ -20,18 +20,33 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Template
 
-from . import __version__
-from .changeset import Change, ChangeSet, RevisionInfo, WordOp
-from .errors import PolicyToolsError
-from .io import atomic_write_text, dumps
-from .models import Leaf, Node, PolicyDocument
-
-if TYPE_CHECKING:
-    from jinja2 import Template
+from ..compare.match import word_diff
+from ..errors import PolicyToolsError
+from ..history import newest_entry
+from ..io import dumps
+from ..model.changeset import (
+    SECTION_TITLES,
+    Change,
+    ChangeSet,
+    CodeValue,
+    ListValue,
+    Payload,
+    RevisionInfo,
+    RowValue,
+    ScalarValue,
+    TextValue,
+    TreeValue,
+    WordOp,
+    section_rank,
+)
+from ..model.policy import Leaf, Node, PolicyDocument
+from ..text import squash as norm
+from ..version import __version__
+from .env import ENV
 
 ReportFormat = Literal["html", "md", "json"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json")
@@ -40,22 +55,6 @@ FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json")
 # Section names and order
 # --------------------------------------------------------------------------------------
 
-SECTION_TITLES: dict[str, str] = {
-    "policy": "Policy information",
-    "criteria.initial": "Initial approval criteria",
-    "criteria.continuation": "Continuation criteria",
-    "criteria.authorization": "Authorization duration",
-    "criteria.not_covered": "Conditions not covered",
-    "codes": "Codes",
-    "dosing.schedule": "Dosing schedule",
-    "dosing.premedication": "Premedication",
-    "dosing.notes": "Dosing notes",
-    "definitions": "Definitions",
-    "sections": "Narrative sections",
-    "references": "References",
-    "history": "Policy history",
-}
-SECTION_ORDER: tuple[str, ...] = tuple(SECTION_TITLES)
 CRITERIA_TREES: tuple[str, ...] = ("initial", "continuation", "not_covered")
 
 SCHEDULE_COLUMNS: tuple[str, ...] = ("schedule", "day", "dose", "monitoring")
@@ -71,14 +70,6 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 
 OP_WORDS = {"AND": "ALL of", "OR": "ANY of"}
 MAX_FINDING_REFS = 25  # changes listed per audit finding; the rest are in their section
-
-
-def section_rank(section: str) -> tuple[int, str]:
-    """Sort key: the fixed reading order of a policy, unknown sections last."""
-    for index, key in enumerate(SECTION_ORDER):
-        if section == key or section.startswith(key + "."):
-            return index, section
-    return len(SECTION_ORDER), section
 
 
 def section_title(section: str, docs: Sequence[PolicyDocument] = ()) -> str:
@@ -325,12 +316,6 @@ class ReportContext:
 # Small pure helpers
 # --------------------------------------------------------------------------------------
 
-_WS = re.compile(r"\s+")
-
-
-def norm(text: str | None) -> str:
-    return _WS.sub(" ", text or "").strip()
-
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
@@ -361,43 +346,34 @@ def pages_text(old_page: str, new_page: str) -> str:
     return " · ".join(parts) if parts else "page not recorded"
 
 
-def text_of(value: Any) -> str:
-    """Readable text of a change value (string, model dump, list); a multi-line string
-    (a criteria outline) keeps its lines and their indentation."""
+def _lines(text: str) -> str:
+    """A (multi-line) text with each line tidied; a criteria outline keeps its indentation."""
+    lines = [(len(ln) - len(ln.lstrip())) * " " + norm(ln) for ln in text.splitlines()]
+    return "\n".join(ln for ln in lines if ln.strip())
+
+
+def text_of(value: Payload | None) -> str:
+    """Readable text of a change payload."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        # keep the line structure of multi-line values (a criteria outline), tidy each line
-        lines = [(len(ln) - len(ln.lstrip())) * " " + norm(ln) for ln in value.splitlines()]
-        return "\n".join(ln for ln in lines if ln.strip())
-    if isinstance(value, bool | int | float):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return "; ".join(t for t in (text_of(v) for v in value) if t)
-    if isinstance(value, dict):
-        if "code" in value and "system" in value:
-            desc = text_of(value.get("description"))
-            return f"{value['code']} {desc}".strip()
-        if "items" in value or "text" in value:
-            head = " ".join(
-                t for t in (text_of(value.get("label")), text_of(value.get("text"))) if t
-            )
-            items = [text_of(v) for v in value.get("items") or []]
-            if items:
-                joiner = f" {value.get('op') or ';'} "
-                body = joiner.join(f"({i})" for i in items if i)
-                return f"{head}: {body}" if head else body
-            return head
+    if isinstance(value, TextValue):
+        return _lines(value.text)
+    if isinstance(value, TreeValue):
+        return _lines(value.outline)
+    if isinstance(value, CodeValue):
+        return f"{value.code} {norm(value.description)}".strip()
+    if isinstance(value, RowValue):
         return "; ".join(
-            f"{k}: {text_of(v)}" for k, v in value.items() if k != "page" and v not in (None, "")
+            f"{c.name}: {norm(c.value)}" for c in value.cells if c.value not in (None, "")
         )
-    return norm(str(value))
+    if isinstance(value, ListValue):
+        return "; ".join(norm(i) for i in value.items if norm(i))
+    assert isinstance(value, ScalarValue)
+    return "" if value.value is None else norm(str(value.value))
 
 
 def word_runs(old: str, new: str) -> tuple[WordRun, ...]:
     """Redline runs of two texts, from the diff's own word-level diff."""
-    from .diff import word_diff
-
     return runs_from_words(word_diff(old, new))
 
 
@@ -459,32 +435,11 @@ def runs_from_words(words: Iterable[WordOp], absorb: int = 2) -> tuple[WordRun, 
     return tuple(runs)
 
 
-def path_indexes(path: str, tree_key: str) -> tuple[int, ...] | None:
-    """Index chain of ``items`` below ``criteria.<tree_key>`` in a change path.
-
-    Accepts dotted (``criteria.initial.items.4``), bracketed
-    (``criteria.initial.items[4]``) and deepdiff (``root['criteria']['initial']...``) paths.
-    """
-    tokens = re.findall(r"[A-Za-z_]+|\d+", path)
-    for start in range(len(tokens) - 1):
-        if tokens[start] == "criteria" and tokens[start + 1] == tree_key:
-            rest = tokens[start + 2 :]
-            chain: list[int] = []
-            i = 0
-            while i + 1 < len(rest) and rest[i] == "items" and rest[i + 1].isdigit():
-                chain.append(int(rest[i + 1]))
-                i += 2
-            return tuple(chain)
-    return None
-
-
 def newest_history_row(doc: PolicyDocument) -> tuple[str, str, int | None]:
-    """(review type, summary, page) of the newest history row, by approval date."""
-    if not doc.history:
+    """(review type, summary, page) of the newest history row (``history.newest_entry``)."""
+    newest = newest_entry(doc)
+    if newest is None:
         return "", "", None
-    rows = list(enumerate(doc.history))
-    rows.sort(key=lambda r: (r[1].um_approval_date or r[1].pt_approval_date or "", -r[0]))
-    newest = rows[-1][1]
     return newest.review_type, newest.summary, newest.page
 
 
@@ -508,16 +463,16 @@ def revision_view(role: str, info: RevisionInfo, doc: PolicyDocument) -> Revisio
 
 
 def code_info(change: Change) -> CodeInfo | None:
-    new = change.new if isinstance(change.new, dict) else None
-    old = change.old if isinstance(change.old, dict) else None
+    new = change.new if isinstance(change.new, CodeValue) else None
+    old = change.old if isinstance(change.old, CodeValue) else None
     main = new or old
-    if main is None or "code" not in main:
+    if main is None:
         return None
     return CodeInfo(
-        system=text_of(main.get("system")),
-        code=text_of(main.get("code")),
-        description=text_of(main.get("description")),
-        old_description=text_of(old.get("description")) if old and new else "",
+        system=norm(main.system),
+        code=norm(main.code),
+        description=norm(main.description),
+        old_description=norm(old.description) if old and new else "",
     )
 
 
@@ -579,8 +534,7 @@ def tree_view(
     chain: tuple[int, ...] = (),
     inherited: str = "",
 ) -> TreeItemView:
-    """One criteria item with the changes that touch it marked (by path, value or text)."""
-    dumped = item.model_dump(mode="json")
+    """One criteria item with the changes that touch it marked (by location or text)."""
     own_text = norm(item.text)
     matched: list[Change] = []
     for change in changes:
@@ -589,16 +543,13 @@ def tree_view(
         if side == "old" and change.kind == "added":
             continue
         value = change.new if side == "new" else change.old
-        by_path = False
-        if side == "new" or change.kind == "removed":
-            by_path = path_indexes(change.path, tree_key) == chain
-        by_value = isinstance(value, dict) and value == dumped
-        by_text = (
-            bool(own_text)
-            and isinstance(value, str | dict)
-            and own_text == text_of(value if isinstance(value, str) else value.get("text"))
-        )
-        if by_path or by_value or by_text:
+        loc = change.location
+        by_place = False
+        if loc.tree == tree_key and (side == "new" or change.kind == "removed"):
+            index = loc.new_index if side == "new" else loc.old_index
+            by_place = index is not None and tuple(index) == chain
+        by_text = bool(own_text) and isinstance(value, TextValue) and own_text == text_of(value)
+        if by_place or by_text:
             matched.append(change)
     status = inherited
     for change in matched:
@@ -688,19 +639,21 @@ def pair_rows(
     return sorted(pairs, key=order)
 
 
-def row_of_change(change: Change, attr: str) -> tuple[int, str] | None:
-    """(row index, side) a table change points at: its path names the new row, or the old
-    row for a removal."""
-    found = re.search(rf"{attr}\W*(\d+)", change.path)
-    if found is None:
+def row_of_change(change: Change) -> tuple[int, str] | None:
+    """(row index, side) a table change points at: the new row, or the old row for a
+    removal."""
+    loc = change.location
+    index = loc.old_index if change.kind == "removed" else loc.new_index
+    if not index:
         return None
-    return int(found.group(1)), "old" if change.kind == "removed" else "new"
+    return index[0], "old" if change.kind == "removed" else "new"
 
 
-def texts_of_row_value(value: Any, fields: Sequence[str]) -> set[str]:
-    if isinstance(value, dict):
-        return {v for v in row_fields(value, fields) if v}
-    text = norm(value) if isinstance(value, str) else ""
+def texts_of_row_value(value: Payload, fields: Sequence[str]) -> set[str]:
+    if isinstance(value, RowValue):
+        cells = {c.name: c.value for c in value.cells}
+        return {norm(cells.get(f) or "") for f in fields} - {""}
+    text = norm(value.text) if isinstance(value, TextValue) else ""
     return {text} if text else set()
 
 
@@ -729,7 +682,7 @@ def dosing_table(
         status = "added" if i is None else "removed" if j is None else ""
         if not status and any(c.changed for c in cells):
             status = "modified"
-        ids = tuple(c.id for c in changes if row_of_change(c, attr) in ((i, "old"), (j, "new")))
+        ids = tuple(c.id for c in changes if row_of_change(c) in ((i, "old"), (j, "new")))
         rows.append(
             TableRowView(
                 status=status,
@@ -797,49 +750,55 @@ def codes_text(sections: Sequence[SectionView]) -> str:
     return ", ".join(parts) if parts else "no"
 
 
-def build_context(
-    changeset: ChangeSet,
-    old: PolicyDocument,
-    new: PolicyDocument,
-    generated_at: datetime,
-) -> ReportContext:
-    """Everything the templates show, as typed frozen views."""
-    docs = (new, old)
+@dataclass
+class _Views:
+    """Change views of one report, by id, and the sections that hold them."""
+
+    docs: tuple[PolicyDocument, PolicyDocument]
+    by_id: dict[str, ChangeView]
+    sections: list[SectionView]
+    grouped: dict[str, list[Change]]
+
+    def refs(self, ids: Iterable[str]) -> tuple[ChangeRef, ...]:
+        return tuple(change_ref(self.by_id[i]) for i in ids if i in self.by_id)
+
+
+def _section_views(changeset: ChangeSet, old: PolicyDocument, new: PolicyDocument) -> _Views:
     audit = changeset.audit
     claims_by_change: dict[str, list[str]] = {}
     for claim in audit.claims:
         for cid in claim.change_ids:
             claims_by_change.setdefault(cid, []).append(claim.id)
     undocumented_ids = {cid for f in audit.undocumented for cid in f.change_ids}
-
     grouped: dict[str, list[Change]] = {}
     for change in changeset.changes:
         grouped.setdefault(change.section, []).append(change)
-    views_by_id: dict[str, ChangeView] = {}
-    sections: list[SectionView] = []
+    views = _Views((new, old), {}, [], grouped)
     for key in sorted(grouped, key=section_rank):
-        title = section_title(key, docs)
-        views = [change_view(c, title, claims_by_change, undocumented_ids) for c in grouped[key]]
-        views_by_id.update((v.id, v) for v in views)
-        sections.append(section_view(key, title, views, grouped[key], old, new))
+        title = section_title(key, views.docs)
+        items = [change_view(c, title, claims_by_change, undocumented_ids) for c in grouped[key]]
+        views.by_id.update((v.id, v) for v in items)
+        views.sections.append(section_view(key, title, items, grouped[key], old, new))
+    return views
 
-    def refs(ids: Iterable[str]) -> tuple[ChangeRef, ...]:
-        return tuple(change_ref(views_by_id[i]) for i in ids if i in views_by_id)
 
+def _audit_view(changeset: ChangeSet, new: PolicyDocument, views: _Views) -> AuditView:
+    audit, docs = changeset.audit, views.docs
     review_type, printed_summary, history_page = newest_history_row(new)
     history_source = f"{review_type or 'newest'} history row"
     if history_page is not None:
         history_source += f", new PDF p. {history_page}"
-    audit_view = AuditView(
+    undocumented_ids = {cid for f in audit.undocumented for cid in f.change_ids}
+    return AuditView(
         history_summary=norm(audit.history_summary or printed_summary),
         history_source=history_source,
         claims=tuple(
             ClaimView(
                 id=c.id,
                 text=norm(c.text),
-                sections=claim_sections(c.sections, refs(c.change_ids), docs),
+                sections=claim_sections(c.sections, views.refs(c.change_ids), docs),
                 codes=tuple(c.codes),
-                changes=refs(c.change_ids),
+                changes=views.refs(c.change_ids),
             )
             for c in audit.claims
         ),
@@ -847,10 +806,10 @@ def build_context(
             FindingView(
                 section=f.section,
                 section_title=section_title(f.section, docs),
-                section_anchor=section_anchor(f.section) if f.section in grouped else "",
+                section_anchor=section_anchor(f.section) if f.section in views.grouped else "",
                 message=norm(f.message),
-                changes=refs(f.change_ids[:MAX_FINDING_REFS]),
-                more=max(0, len(refs(f.change_ids)) - MAX_FINDING_REFS),
+                changes=views.refs(f.change_ids[:MAX_FINDING_REFS]),
+                more=max(0, len(views.refs(f.change_ids)) - MAX_FINDING_REFS),
             )
             for f in audit.undocumented
         ),
@@ -860,14 +819,25 @@ def build_context(
         ),
         undocumented_changes=len(undocumented_ids) or len(audit.undocumented),
     )
+
+
+def build_context(
+    changeset: ChangeSet,
+    old: PolicyDocument,
+    new: PolicyDocument,
+    generated_at: datetime,
+) -> ReportContext:
+    """Everything the templates show, as typed frozen views."""
+    views = _section_views(changeset, old, new)
+    audit_view = _audit_view(changeset, new, views)
     verdict = VerdictView(
-        criteria_changed=any(s.key.startswith("criteria") for s in sections),
-        codes_text=codes_text(sections),
+        criteria_changed=any(s.key.startswith("criteria") for s in views.sections),
+        codes_text=codes_text(views.sections),
         undocumented=audit_view.undocumented_changes,
         unsupported=len(audit_view.unsupported),
     )
     fmt_views = tuple(
-        change_view(c, section_title(c.section, docs), {}, set())
+        change_view(c, section_title(c.section, views.docs), {}, set())
         for c in sorted(changeset.format_changes, key=lambda c: section_rank(c.section))
     )
     return ReportContext(
@@ -878,7 +848,7 @@ def build_context(
         generated_at=generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         tool_version=__version__,
         verdict=verdict,
-        sections=tuple(sections),
+        sections=tuple(views.sections),
         audit=audit_view,
         format_changes=fmt_views,
         code_findings=tuple(
@@ -899,29 +869,6 @@ def build_context(
 # --------------------------------------------------------------------------------------
 # Jinja environment and filters
 # --------------------------------------------------------------------------------------
-
-_MD_INLINE = re.compile(r"([\\`*_\[\]<|~&])")
-_MD_LINE_START = re.compile(r"^([#+\-=>])|^(\d+)([.)])")
-
-
-def md_escape(value: Any) -> str:
-    """Markdown-safe inline text: one line, Markdown/HTML-significant characters escaped."""
-    text = norm(str(value)) if value is not None else ""
-    text = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(
-        lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text
-    )
-
-
-ENV = Environment(
-    loader=PackageLoader("policy_tools", "templates"),
-    undefined=StrictUndefined,
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-ENV.filters["md"] = md_escape
 
 
 def template(fmt: str) -> Template:
@@ -956,54 +903,3 @@ def render(
         raise PolicyToolsError(f"unknown report format {fmt!r} (expected html, md or json)")
     context = build_context(changeset, old, new, generated_at or default_generated_at())
     return template(fmt).render(report=context)
-
-
-def _diff(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
-    try:
-        from .diff import diff_documents
-    except ImportError as err:  # the diff module is another component; say so in one line
-        raise PolicyToolsError(f"change reports need the diff module: {err}") from err
-    changeset: ChangeSet = diff_documents(old, new)
-    return changeset
-
-
-def report_view(
-    old_ref: str,
-    new_ref: str,
-    *,
-    store_dir: Path | None,
-    fmt: str,
-    generated_at: datetime | None = None,
-) -> str:
-    """The ``report`` command: load both revisions, diff them, render."""
-    from .store import load_revision
-
-    old = load_revision(old_ref, store_dir)
-    new = load_revision(new_ref, store_dir)
-    return render(_diff(old, new), old, new, fmt, generated_at=generated_at)
-
-
-def report_paths(old: PolicyDocument, new: PolicyDocument, reports_dir: Path) -> list[Path]:
-    """``<reports_dir>/<policy>/<from>_to_<to>.<fmt>``, keyed exactly like the version store."""
-    from .store import storage_key
-
-    policy, new_date, _ = storage_key(new, Path(new.source.path))
-    _, old_date, _ = storage_key(old, Path(old.source.path))
-    return [Path(reports_dir) / policy / f"{old_date}_to_{new_date}.{fmt}" for fmt in FORMATS]
-
-
-def write_reports(
-    old: PolicyDocument,
-    new: PolicyDocument,
-    reports_dir: Path,
-    *,
-    generated_at: datetime | None = None,
-) -> list[Path]:
-    """Write ``reports/<policy>/<from>_to_<to>.{html,md,json}`` atomically; return the paths."""
-    paths = report_paths(old, new, reports_dir)
-    changeset = _diff(old, new)
-    when = generated_at or default_generated_at()
-    texts = [render(changeset, old, new, fmt, generated_at=when) for fmt in FORMATS]
-    for path, text in zip(paths, texts, strict=True):
-        atomic_write_text(path, text)
-    return paths

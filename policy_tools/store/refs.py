@@ -22,14 +22,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import InputError, StoreError
-from .models import PolicyDocument
+from ..errors import InputError, StoreError
+from ..extract import extract_file
+from ..model.policy import PolicyDocument
 
 __all__ = [
     "DATE_RE",
     "STORE_ENV",
     "Ref",
-    "extract_source",
     "list_policies",
     "list_revisions",
     "load_revision",
@@ -75,13 +75,6 @@ def list_revisions(store: Path, policy: str) -> list[str]:
     if not folder.is_dir():
         return []
     return sorted(p.stem for p in folder.iterdir() if p.suffix == ".json" and DATE_RE.match(p.stem))
-
-
-def extract_source(path: Path) -> PolicyDocument:
-    """Extract a source file (indirection so the extractor is imported lazily)."""
-    from . import extract
-
-    return extract.extract_file(path)
 
 
 def read_revision_file(path: Path) -> PolicyDocument:
@@ -178,5 +171,5 @@ def load_revision(ref: str, store_dir: Path | str | None = None) -> PolicyDocume
             raise InputError(path, "no such file (and not a store reference POLICY@DATE)")
         if path.suffix.lower() == ".json":
             return read_revision_file(path)
-        return extract_source(path)
+        return extract_file(path)
     return read_revision_file(resolve_ref(ref, store_dir).path)

@@ -33,11 +33,13 @@ from lxml import etree
 from lxml import html as lxml_html
 from rapidfuzz import fuzz
 
-from ..errors import InputError
-from ..models import SourceFormat
-from .assemble import HEADER_LABELS
-from .blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
-from .text import CONNECTOR_LINE, normalize_space, split_label, strip_trailing_connector
+from ...errors import InputError
+from ...model.policy import SourceFormat
+from ...settings import SETTINGS
+from ...text import normalize_space
+from ...vocab.headers import HEADER_LABELS
+from ..blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
+from ..lines import CONNECTOR_LINE, split_label, strip_trailing_connector
 
 __all__ = ["html_to_raw", "read_html"]
 
@@ -73,16 +75,11 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _GLYPHS = str.maketrans({"☑": "☒", "✅": "☒", "\u00ad": None})
 
 _TASK_RE = re.compile(r"^\[([ xX])\]\s+")
-_STANDALONE_WORDS = 6
-_SHORT_WORDS = 3
 _SMALL_WORDS = frozenset(
     {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "per", "the", "to", "with"}
 )
-_COLON_HEADING_WORDS = 8
-_HEADER_SIMILARITY = 85.0
-_HEADER_MAX_ROWS = 3
-_HEADER_SEARCH = 4  # a lone header table must be among the first blocks
 _FOOTNOTE_MARK = re.compile(r"^\s*[A-Za-z0-9*†‡]\s*$")
+_S = SETTINGS.html
 _HEADER_LABELS = frozenset(label.lower() for label in HEADER_LABELS)
 
 
@@ -488,13 +485,13 @@ def _repeated_header_tables(blocks: list[_Pending]) -> list[int]:
     candidates = [
         i
         for i, p in enumerate(blocks)
-        if p.block.kind == "table" and len(p.block.rows or []) <= _HEADER_MAX_ROWS
+        if p.block.kind == "table" and len(p.block.rows or []) <= _S.header_max_rows
     ]
     clusters: list[list[int]] = []
     for i in candidates:
         text = _table_text(blocks[i].block)
         for cluster in clusters:
-            if fuzz.ratio(_table_text(blocks[cluster[0]].block), text) >= _HEADER_SIMILARITY:
+            if fuzz.ratio(_table_text(blocks[cluster[0]].block), text) >= _S.header_similarity:
                 cluster.append(i)
                 break
         else:
@@ -507,7 +504,7 @@ def _repeated_header_tables(blocks: list[_Pending]) -> list[int]:
 
 def _labelled_header_table(blocks: list[_Pending]) -> list[tuple[int, list[int]]]:
     """A single header table near the top ("Policy Number: ..." cells) and its title line."""
-    for i, p in enumerate(blocks[:_HEADER_SEARCH]):
+    for i, p in enumerate(blocks[: _S.header_search]):
         if p.block.kind != "table":
             continue
         text = _table_text(p.block).lower()
@@ -528,7 +525,7 @@ def _header_elements(blocks: list[_Pending]) -> tuple[list[tuple[int, list[int]]
     out = [(idx[0], idx) for _, idx in sorted(groups.items())]
     texts = [_header_text([blocks[i].block for i in idx])[0] for _, idx in out]
     paged = len(texts) >= 2 and all(
-        fuzz.ratio(texts[0], t) >= _HEADER_SIMILARITY for t in texts[1:]
+        fuzz.ratio(texts[0], t) >= _S.header_similarity for t in texts[1:]
     )
     return out, paged
 
@@ -571,12 +568,12 @@ def _is_standalone_heading(block: RawBlock, following: RawBlock | None) -> bool:
     if block.kind != "paragraph" or block.connector or not text or not text[0].isalnum():
         return False
     if text.endswith(":"):
-        return _words(text) <= _SHORT_WORDS or (
-            _words(text) <= _COLON_HEADING_WORDS and _title_case(text)
+        return _words(text) <= _S.short_words or (
+            _words(text) <= _S.colon_heading_words and _title_case(text)
         )
     if (
         not _title_case(text)
-        or _words(text) > _STANDALONE_WORDS
+        or _words(text) > _S.standalone_words
         or text.endswith((".", ";", ",", "!", "?"))
     ):
         return False

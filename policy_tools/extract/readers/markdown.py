@@ -19,8 +19,8 @@ from pathlib import Path
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 
-from ..errors import InputError
-from .blocks import RawDocument
+from ...errors import InputError
+from ..blocks import RawDocument
 from .html import html_to_raw, looks_binary, read_bytes
 
 __all__ = ["markdown_to_html", "read_markdown"]

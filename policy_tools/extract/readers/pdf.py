@@ -28,27 +28,16 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 from rapidfuzz import fuzz
 
-from ..errors import InputError
-from ..models import Warning
-from .blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
-from .text import (
-    CONNECTOR_LINE,
-    LINE_ENTRY,
-    join_lines,
-    normalize_space,
-    split_label,
-    strip_trailing_connector,
-)
+from ...errors import InputError
+from ...model.policy import Warning
+from ...settings import SETTINGS
+from ...text import join_lines, normalize_space
+from ..blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
+from ..lines import CONNECTOR_LINE, LINE_ENTRY, split_label, strip_trailing_connector
 
-HEADER_BAND = 0.2  # top fraction of the page where running headers live
-HEADER_TABLE_MAX = 0.3  # a running header table ends within the top 30% of the page
-FOOTER_BAND = 0.10  # bottom fraction for running footers
-REPEAT_RATIO = 80  # rapidfuzz ratio for "the same header line, spelled differently"
+_S = SETTINGS.pdf
 PAGE_NUMBER = re.compile(r"^\s*(page\s+)?\d+\s*(of\s+\d+)?\s*$", re.IGNORECASE)
 PAGE_OF = re.compile(r"\bpage:?\s*\d+\s*of\s*\d+\b", re.IGNORECASE)
-SUPERSCRIPT_RATIO = 0.7
-INDENT_TOLERANCE = 6.0
-RUNNING_SAMPLE = 4  # neighbour pages on each side compared for running headers/footers
 
 
 @dataclass
@@ -153,7 +142,7 @@ def _read_page(page: Any, number: int) -> PageData:
         return data
     body_size = statistics.median(c["size"] for c in chars)
     for c in chars:  # mark superscripts (footnote markers) as ^x
-        if c["size"] < body_size * SUPERSCRIPT_RATIO and c["text"].strip():
+        if c["size"] < body_size * _S.superscript_ratio and c["text"].strip():
             c["text"] = "^" + c["text"]
     tables = [t for t in page.find_tables() if _is_real_table(t)]
     boxes = [t.bbox for t in tables]
@@ -200,7 +189,7 @@ def _table_rows(table: Any) -> list[list[str]]:
         row: list[str] = []
         for c, (cell, text) in enumerate(zip(cells, row_text, strict=False)):
             if cell is not None:
-                if text or cell[2] - cell[0] >= 10:
+                if text or cell[2] - cell[0] >= _S.min_cell_width:
                     row.append(join_lines(text or ""))
                 continue
             top = _row_top(cells)
@@ -283,9 +272,12 @@ def _shape(text: str) -> str:
 
 
 def _neighbours(i: int, n: int) -> list[int]:
-    """Up to RUNNING_SAMPLE pages on each side of page i (running lines recur nearby)."""
-    lo, hi = max(0, i - RUNNING_SAMPLE), min(n, i + RUNNING_SAMPLE + 1)
+    """Up to _S.running_sample pages on each side of page i (running lines recur nearby)."""
+    lo, hi = max(0, i - _S.running_sample), min(n, i + _S.running_sample + 1)
     return [j for j in range(lo, hi) if j != i]
+
+
+Band = list[tuple[str | None, float, str]]  # (band, top, shape) of each line of a page
 
 
 def _split_running_lines(pages: list[PageData]) -> None:
@@ -301,7 +293,7 @@ def _split_running_lines(pages: list[PageData]) -> None:
         return
     bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.lines] for p in pages]
     table_shapes = [
-        [_table_shape(rows) for bbox, rows in p.tables if bbox[1] < p.height * HEADER_BAND]
+        [_table_shape(rows) for bbox, rows in p.tables if bbox[1] < p.height * _S.header_band]
         for p in pages
     ]
     table_bands = [[(_band(ln, p), ln.top, _shape(ln.text)) for ln in p.table_lines] for p in pages]
@@ -310,58 +302,73 @@ def _split_running_lines(pages: list[PageData]) -> None:
     for i, p in enumerate(pages):
         near = _neighbours(i, len(pages))
         need = max(1, len(near) // 2)
-        leaked = [
-            ln
-            for ln, (band, top, shape) in zip(p.table_lines, table_bands[i], strict=True)
-            if band is not None
-            and _recurs(band, top, shape, [bands[j] + table_bands[j] for j in near], need)
-        ]
-        if leaked:
-            for k, table in enumerate(p.table_objs):
-                inside = [ln for ln in leaked if _inside_any(_box(ln), [table.bbox])]
-                if inside and table.bbox[1] >= p.height * HEADER_BAND:
-                    p.tables[k] = (table.bbox, _without_lines(table, p.table_chars, inside))
+        _drop_leaked_footers(p, table_bands[i], [bands[j] + table_bands[j] for j in near], need)
         running.append(
             [
                 band is not None and _recurs(band, top, shape, [bands[j] for j in near], need)
                 for band, top, shape in bands[i]
             ]
         )
-        flags = []
-        for bbox, rows in p.tables:
-            shape = _table_shape(rows)
-            hits = sum(
-                1
-                for j in near
-                if any(fuzz.ratio(shape, other) >= REPEAT_RATIO for other in table_shapes[j])
-            )
-            in_band = bbox[1] < p.height * HEADER_BAND and bbox[3] < p.height * HEADER_TABLE_MAX
-            flags.append(in_band and hits >= need)
-        header_tables.append(flags)
+        header_tables.append(_header_table_flags(p, [table_shapes[j] for j in near], need))
     for i, p in enumerate(pages):
-        keep: list[Line] = []
-        in_header = True
-        for ln, is_running in zip(p.lines, running[i], strict=True):
-            band = _band(ln, p)
-            if is_running or _is_page_number(ln, p):
-                if band == "top" or (band is None and in_header):
-                    p.header_lines.append(ln)
-                continue
-            if band != "top":
-                in_header = False
-            keep.append(ln)
-        p.lines = keep
-        body_tables = []
-        for (bbox, rows), is_header in zip(p.tables, header_tables[i], strict=True):
-            if is_header:  # a ruled table in the header band that recurs: the header table
-                text = " ".join(c for row in rows for c in row if c.strip())
-                p.header_lines.append(
-                    Line(text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number, True)
-                )
-            else:
-                body_tables.append((bbox, rows))
-        p.tables = body_tables
-        p.header_lines.sort(key=lambda ln: ln.top)
+        _apply_running(p, running[i], header_tables[i])
+
+
+def _drop_leaked_footers(p: PageData, own: Band, others: list[Band], need: int) -> None:
+    """Running lines printed inside a body table's box are left out of its cells."""
+    leaked = [
+        ln
+        for ln, (band, top, shape) in zip(p.table_lines, own, strict=True)
+        if band is not None and _recurs(band, top, shape, others, need)
+    ]
+    if not leaked:
+        return
+    for k, table in enumerate(p.table_objs):
+        inside = [ln for ln in leaked if _inside_any(_box(ln), [table.bbox])]
+        if inside and table.bbox[1] >= p.height * _S.header_band:
+            p.tables[k] = (table.bbox, _without_lines(table, p.table_chars, inside))
+
+
+def _header_table_flags(p: PageData, near_shapes: list[list[str]], need: int) -> list[bool]:
+    """Which of the page's tables is a running header table (recurs in the header band)."""
+    flags = []
+    for bbox, rows in p.tables:
+        shape = _table_shape(rows)
+        hits = sum(
+            1
+            for shapes in near_shapes
+            if any(fuzz.ratio(shape, other) >= _S.repeat_ratio for other in shapes)
+        )
+        in_band = bbox[1] < p.height * _S.header_band and bbox[3] < p.height * _S.header_table_max
+        flags.append(in_band and hits >= need)
+    return flags
+
+
+def _apply_running(p: PageData, running: list[bool], header_tables: list[bool]) -> None:
+    """Move the page's running lines and header tables out of the body."""
+    keep: list[Line] = []
+    in_header = True
+    for ln, is_running in zip(p.lines, running, strict=True):
+        band = _band(ln, p)
+        if is_running or _is_page_number(ln, p):
+            if band == "top" or (band is None and in_header):
+                p.header_lines.append(ln)
+            continue
+        if band != "top":
+            in_header = False
+        keep.append(ln)
+    p.lines = keep
+    body_tables = []
+    for (bbox, rows), is_header in zip(p.tables, header_tables, strict=True):
+        if is_header:  # a ruled table in the header band that recurs: the header table
+            text = " ".join(c for row in rows for c in row if c.strip())
+            p.header_lines.append(
+                Line(text, bbox[0], bbox[2], bbox[1], bbox[3], 0.0, False, "", p.number, True)
+            )
+        else:
+            body_tables.append((bbox, rows))
+    p.tables = body_tables
+    p.header_lines.sort(key=lambda ln: ln.top)
 
 
 def _table_shape(rows: list[list[str]]) -> str:
@@ -373,9 +380,9 @@ def _box(ln: Line) -> dict[str, float]:
 
 
 def _band(ln: Line, p: PageData) -> str | None:
-    if ln.bottom <= p.height * HEADER_BAND:
+    if ln.bottom <= p.height * _S.header_band:
         return "top"
-    if ln.top >= p.height * (1 - FOOTER_BAND):
+    if ln.top >= p.height * (1 - _S.footer_band):
         return "bottom"
     return None
 
@@ -386,7 +393,9 @@ def _recurs(
     hits = 0
     for lines in others:
         if any(
-            b == band and abs(t - top) <= 24 and fuzz.ratio(shape, other) >= REPEAT_RATIO
+            b == band
+            and abs(t - top) <= _S.repeat_drift
+            and fuzz.ratio(shape, other) >= _S.repeat_ratio
             for b, t, other in lines
         ):
             hits += 1
@@ -423,13 +432,16 @@ def _title(pages: list[PageData]) -> str | None:
         if _is_title_line(ln):
             return ln.text
     if first.lines:
-        head = first.lines[:15]
+        head = first.lines[: _S.title_lines]
         biggest = max(head, key=lambda ln: ln.size)
         if biggest.size > statistics.median(ln.size for ln in first.lines):
             # a title wraps: join the following lines printed in the same size
             parts = [biggest.text]
             for ln in head[head.index(biggest) + 1 :]:
-                if abs(ln.size - biggest.size) > 0.3 or ln.top - biggest.bottom > 4 * ln.size:
+                if (
+                    abs(ln.size - biggest.size) > 0.3
+                    or ln.top - biggest.bottom > _S.title_gap * ln.size
+                ):
                     break
                 parts.append(ln.text)
             return join_lines("\n".join(parts))
@@ -476,14 +488,14 @@ def _list_indents(pages: list[PageData], body_size: float) -> list[float]:
     )
     clusters: list[float] = []
     for x in xs:
-        if not clusters or x - clusters[-1] > INDENT_TOLERANCE:
+        if not clusters or x - clusters[-1] > _S.indent_tolerance:
             clusters.append(x)
     return clusters
 
 
 def _level(x0: float, indents: list[float]) -> int:
     for i, x in enumerate(indents):
-        if abs(x0 - x) <= INDENT_TOLERANCE:
+        if abs(x0 - x) <= _S.indent_tolerance:
             return i
     return sum(1 for x in indents if x < x0)
 
@@ -492,12 +504,12 @@ def _is_heading(ln: Line, body_size: float) -> bool:
     if CONNECTOR_LINE.match(ln.text):
         return False
     words = ln.text.split()
-    if ln.bold and len(words) <= 20:
+    if ln.bold and len(words) <= _S.heading_max_words:
         return True
     if ln.bold_prefix and len(ln.bold_prefix.split()) >= 2:
         rest = ln.text[len(ln.bold_prefix) :].strip()
         return rest.startswith("(")
-    return ln.size >= body_size + 1.5 and len(words) <= 15
+    return ln.size >= body_size + _S.heading_size_step and len(words) <= _S.large_heading_words
 
 
 def _append(block: RawBlock, text: str) -> None:
@@ -514,13 +526,13 @@ def _continues(last: RawBlock | None, ln: Line, prev: Line | None, close: bool) 
     """Is ``ln`` a wrapped line of ``last`` (same page, or carried over a page break)?"""
     if last is None or last.kind not in ("paragraph", "list_item"):
         return False
-    hanging = last.indent is None or ln.x0 > last.indent + 3
+    hanging = last.indent is None or ln.x0 > last.indent + _S.hanging_indent
     if close:
         return hanging
     if prev is not None or last.page != ln.page - 1:
         return False
     if last.kind == "list_item":
-        return last.indent is not None and ln.x0 > last.indent + 3
+        return last.indent is not None and ln.x0 > last.indent + _S.hanging_indent
     tail = last.text.rstrip()
     return (tail[-1:].islower() or tail.endswith((",", "-"))) and ln.text[:1].islower()
 
@@ -534,7 +546,7 @@ def _add_line(
 ) -> None:
     last = blocks[-1] if blocks else None
     gap = ln.top - prev.bottom if prev is not None else 1e9
-    close = prev is not None and gap < max(ln.size, 8.0) * 0.75
+    close = prev is not None and gap < max(ln.size, 8.0) * _S.line_gap
     if CONNECTOR_LINE.match(ln.text):
         word: Connector = "AND" if ln.text.strip().upper() == "AND" else "OR"
         blocks.append(_new("connector", ln, word, connector=word, bold=ln.bold))
@@ -561,7 +573,7 @@ def _add_line(
                     body if label else text,
                     label=label,
                     bold=True,
-                    prominent=ln.size >= body_size + 0.5,
+                    prominent=ln.size >= body_size + _S.prominent_step,
                 )
             )
         if rest:

@@ -1,0 +1,1 @@
+"""Executable criteria: criterion ids, compiled trees, evaluation and outcome changes."""

@@ -1,0 +1,114 @@
+"""Collecting changes: the collector every differ adds to, and the builders of the
+common change shapes (a text item added / removed / modified / renumbered)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model.changeset import Change, ChangeKind, Location, Payload, TextValue
+from ..text import compare_key, short
+from .match import word_diff
+
+__all__ = ["Collector", "text_change", "text_value"]
+
+
+def text_value(text: str | None) -> TextValue | None:
+    return TextValue(text=text) if text is not None else None
+
+
+@dataclass
+class Collector:
+    changes: list[Change] = field(default_factory=list)
+    formats: list[Change] = field(default_factory=list)
+
+    def add(
+        self,
+        section: str,
+        kind: ChangeKind,
+        path: str,
+        summary: str,
+        *,
+        location: Location | None = None,
+        old: Payload | None = None,
+        new: Payload | None = None,
+        **kw: Any,
+    ) -> Change:
+        ch = Change(
+            id="",
+            section=section,
+            kind=kind,
+            path=path,
+            summary=summary,
+            location=location or Location(),
+            old=old,
+            new=new,
+            **kw,
+        )
+        self.changes.append(ch)
+        return ch
+
+    def fmt(self, section: str, path: str, summary: str, **kw: Any) -> None:
+        self.formats.append(
+            Change(id="", section=section, kind="modified", path=path, summary=summary, **kw)
+        )
+
+
+def text_change(
+    out: Collector,
+    section: str,
+    path: str,
+    what: str,
+    old: str | None,
+    new: str | None,
+    *,
+    location: Location,
+    old_label: str | None = None,
+    new_label: str | None = None,
+    old_page: int | None = None,
+    new_page: int | None = None,
+    detail: str | None = None,
+) -> None:
+    """One added / removed / modified / renumbered text item."""
+    common: dict[str, Any] = dict(
+        location=location,
+        old_label=old_label,
+        new_label=new_label,
+        old_page=old_page,
+        new_page=new_page,
+        detail=detail,
+    )
+    if old is None:
+        out.add(
+            section, "added", path, f"Added {what}: {short(new)}", new=text_value(new), **common
+        )
+    elif new is None:
+        out.add(
+            section, "removed", path, f"Removed {what}: {short(old)}", old=text_value(old), **common
+        )
+    elif compare_key(old) == compare_key(new):
+        if (old_label or "") != (new_label or ""):
+            out.add(
+                section,
+                "renumbered",
+                path,
+                f"Renumbered {what} {old_label or '(none)'} -> {new_label or '(none)'}: "
+                f"{short(new, 60)}",
+                old=text_value(old),
+                new=text_value(new),
+                **common,
+            )
+    else:
+        relabel = ""
+        if (old_label or "") != (new_label or ""):
+            relabel = f" (renumbered {old_label or '(none)'} -> {new_label or '(none)'})"
+        out.add(
+            section,
+            "modified",
+            path,
+            f"Modified {what}{relabel}: {short(new, 70)}",
+            old=text_value(old),
+            new=text_value(new),
+            words=word_diff(old, new),
+            **common,
+        )

@@ -1,0 +1,148 @@
+"""Matching primitives of the diff: text similarity, word-level diffs, pairing of items
+by identity then similarity, and DeepDiff over keyed maps."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from deepdiff import DeepDiff
+from rapidfuzz import fuzz
+
+from ..model.changeset import WordOp
+from ..text import clean_text, compare_key
+
+__all__ = ["Deep", "deep", "match_items", "similarity", "word_diff"]
+
+T = TypeVar("T")
+
+
+def similarity(a: str | None, b: str | None) -> float:
+    """0-100: mean of rapidfuzz ``ratio`` and ``token_set_ratio`` of the comparison keys."""
+    ka, kb = compare_key(a), compare_key(b)
+    if ka == kb:
+        return 100.0
+    if not ka or not kb:
+        return 0.0
+    return (fuzz.ratio(ka, kb) + fuzz.token_set_ratio(ka, kb)) / 2.0
+
+
+def word_diff(old: str | None, new: str | None) -> list[WordOp]:
+    """Word-level runs (equal / delete / insert) between two texts, for redlining."""
+    a, b = clean_text(old).split(), clean_text(new).split()
+    ops: list[WordOp] = []
+
+    def push(op: str, words: Sequence[str]) -> None:
+        if not words:
+            return
+        text = " ".join(words)
+        if ops and ops[-1].op == op:
+            ops[-1] = WordOp(op=ops[-1].op, text=ops[-1].text + " " + text)
+        else:
+            ops.append(WordOp(op=op, text=text))
+
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            push("equal", a[i1:i2])
+        else:
+            push("delete", a[i1:i2])
+            push("insert", b[j1:j2])
+    return ops
+
+
+def match_items(
+    olds: Sequence[T],
+    news: Sequence[T],
+    key: Callable[[T], Any],
+    score: Callable[[T, T], float] | None = None,
+    threshold: float = 0.0,
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Pair items by identity ``key`` first, then leftovers by ``score`` >= threshold.
+
+    Equal keys pair in order of appearance; leftovers pair greedily best-first
+    (ties: earlier old, then earlier new), so the result is deterministic.
+    Returns (pairs of indexes, unmatched old indexes, unmatched new indexes).
+    """
+    by_key: dict[Any, list[int]] = defaultdict(list)
+    for j, item in enumerate(news):
+        by_key[key(item)].append(j)
+    pairs: list[tuple[int, int]] = []
+    lone_old: list[int] = []
+    for i, item in enumerate(olds):
+        bucket = by_key.get(key(item))
+        if bucket:
+            pairs.append((i, bucket.pop(0)))
+        else:
+            lone_old.append(i)
+    taken = {j for _, j in pairs}
+    lone_new = [j for j in range(len(news)) if j not in taken]
+    if score is not None and lone_old and lone_new:
+        more, lone_old, lone_new = _best_first(olds, news, lone_old, lone_new, score, threshold)
+        pairs.extend(more)
+    pairs.sort(key=lambda p: (p[1], p[0]))
+    return pairs, lone_old, lone_new
+
+
+def _best_first(
+    olds: Sequence[T],
+    news: Sequence[T],
+    lone_old: list[int],
+    lone_new: list[int],
+    score: Callable[[T, T], float],
+    threshold: float,
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    cands = []
+    for i in lone_old:
+        for j in lone_new:
+            s = score(olds[i], news[j])
+            if s >= threshold:
+                cands.append((-s, i, j))
+    cands.sort()
+    used_o: set[int] = set()
+    used_n: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, i, j in cands:
+        if i in used_o or j in used_n:
+            continue
+        used_o.add(i)
+        used_n.add(j)
+        pairs.append((i, j))
+    return pairs, [i for i in lone_old if i not in used_o], [j for j in lone_new if j not in used_n]
+
+
+@dataclass
+class Deep:
+    """What DeepDiff found between two keyed maps, in a stable order."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    # (key, field path below the key, old value, new value)
+    changed: list[tuple[str, tuple[Any, ...], Any, Any]] = field(default_factory=list)
+
+
+def deep(old_map: dict[str, Any], new_map: dict[str, Any], **kwargs: Any) -> Deep:
+    """DeepDiff two keyed maps (keys are the match keys of paired items)."""
+    dd = DeepDiff(old_map, new_map, view="tree", verbose_level=2, **kwargs)
+    out = Deep()
+    for report, levels in dd.items():
+        for level in levels:
+            path = level.path(output_format="list")
+            if not path:
+                continue
+            head, rest = str(path[0]), tuple(path[1:])
+            if report == "dictionary_item_added" and not rest:
+                out.added.append(head)
+            elif report == "dictionary_item_removed" and not rest:
+                out.removed.append(head)
+            else:
+                t1 = None if type(level.t1).__name__ == "NotPresent" else level.t1
+                t2 = None if type(level.t2).__name__ == "NotPresent" else level.t2
+                out.changed.append((head, rest, t1, t2))
+    out.added.sort()
+    out.removed.sort()
+    out.changed.sort(key=lambda c: (c[0], str(c[1])))
+    return out

@@ -1,0 +1,1 @@
+"""Readers: each turns one source format into a RawDocument of blocks."""
