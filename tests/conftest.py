@@ -81,3 +81,30 @@ def value_of(payload: Any) -> Any:
     if isinstance(payload, CodeValue):
         return payload.model_dump(exclude={"type"})
     raise TypeError(type(payload).__name__)
+
+
+def single(
+    initial: Any = None,
+    continuation: Any = None,
+    authorization: Any = None,
+    not_covered: Any = None,
+    name: str = "Tarlatamab-dlle (Imdelltra)",
+) -> Any:
+    """Criteria of a single-indication policy (as the MMM template prints them)."""
+    from policy_tools.model.policy import Authorization, Criteria, Indication
+
+    if initial is None and continuation is None and authorization is None:
+        return Criteria(not_covered=not_covered)
+    ind = Indication(
+        name=name,
+        initial=initial,
+        continuation=continuation,
+        authorization=authorization or Authorization(),
+    )
+    return Criteria(indications=[ind], not_covered=not_covered)
+
+
+def the(doc: Any) -> Any:
+    """The one indication of a single-indication policy."""
+    (ind,) = doc.criteria.indications
+    return ind

@@ -85,7 +85,7 @@ def page_problems(doc: PolicyDocument) -> list[str]:
     for s in doc.sections:
         found.append((f"section {s.title!r}", s.page))
         found.extend((f"block in {s.title!r}", b.page) for b in s.blocks)
-    for root in (doc.criteria.initial, doc.criteria.continuation, doc.criteria.not_covered):
+    for _, _, root in doc.criteria.trees():
         found.extend(
             (f"criterion {x.label!r}", x.page) for x in iter_tree(root) if isinstance(x, Leaf)
         )

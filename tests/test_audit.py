@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import single
 from test_diff import AND, NEW_JSON, OLD_JSON, crit, leaf, load_golden, make_doc
 
 from policy_tools.cli import cli
@@ -15,7 +16,6 @@ from policy_tools.compare.audit import audit_documents, map_claim, split_claims
 from policy_tools.model.policy import (
     Authorization,
     Code,
-    Criteria,
     HistoryEntry,
     PolicyMeta,
     Reference,
@@ -105,12 +105,12 @@ def test_unsupported_code_claim_and_undocumented_section() -> None:
     old = make_doc(
         codes=[icd("C33")],
         history=[INCEPTION],
-        criteria=Criteria(authorization=Authorization(initial_months=6)),
+        criteria=single(authorization=Authorization(initial_months=6)),
     )
     new = make_doc(
         codes=[icd("C33"), icd("C79.31")],
         history=[row("Coding Review: added ICD10 codes C7A.1 and C79.31."), INCEPTION],
-        criteria=Criteria(authorization=Authorization(initial_months=12)),
+        criteria=single(authorization=Authorization(initial_months=12)),
     )
     cs = diff_documents(old, new)
     a = cs.audit

@@ -19,7 +19,7 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOLDEN_DIR, ROOT
+from conftest import GOLDEN_DIR, ROOT, single
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -27,7 +27,7 @@ from policy_tools import EXTRACTOR_VERSION
 from policy_tools.cli import cli
 from policy_tools.codegen.compile import criterion_id
 from policy_tools.codegen.outcomes import outcome_changes, outcome_report
-from policy_tools.model.policy import Criteria, Leaf, Node, PolicyDocument, PolicyMeta, Source
+from policy_tools.model.policy import Leaf, Node, PolicyDocument, PolicyMeta, Source
 from policy_tools.render.module import generate_module, py_lines
 from policy_tools.store.refs import load_revision
 
@@ -286,7 +286,7 @@ def hostile_doc(marker: Path) -> PolicyDocument:
             extractor_version="1.0.0\n'''",
         ),
         policy=PolicyMeta(number='X"""\n', name=payload, effective_date="2026-01-01"),
-        criteria=Criteria(
+        criteria=single(
             initial=Node(op="AND", text=payload, page=1, items=leaves),
             not_covered=Node(op="OR", items=[Leaf(label="'a", text=payload, page=1)]),
         ),
@@ -445,7 +445,7 @@ def test_more_than_16_criteria_use_the_bounded_strategy() -> None:
             source=Source(
                 path="p.pdf", sha256="1" * 64, format="pdf", pages=1, extractor_version="1"
             ),
-            criteria=Criteria(initial=Node(op="OR", items=leaves)),
+            criteria=single(initial=Node(op="OR", items=leaves)),
         )
 
     report = outcome_report(doc(17), doc(18))
@@ -517,7 +517,7 @@ def test_absent_and_empty_trees(tmp_path: Path) -> None:
     bare = import_source(generate_module(PolicyDocument(source=source)), tmp_path)
     heading_only = PolicyDocument(
         source=source,
-        criteria=Criteria(
+        criteria=single(
             initial=Node(op="AND", items=[Node(op="OR", items=[])]),  # nothing to satisfy
             continuation=Node(op="AND", text="Documented positive response", page=2),
         ),

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from conftest import value_of
+from conftest import single, value_of
 
 from policy_tools import app
 from policy_tools.cli import cli
@@ -90,7 +90,7 @@ def OR(*items: Node | Leaf, text: str | None = None, label: str | None = None) -
 
 
 def crit(initial: Node | None = None, **kw: Any) -> Criteria:
-    return Criteria(initial=initial, **kw)
+    return single(initial=initial, **kw)
 
 
 def kinds(cs: ChangeSet, section: str | None = None) -> list[str]:
@@ -179,7 +179,7 @@ def test_canonical_not_covered_options(canonical: ChangeSet) -> None:
 def test_canonical_authorization_and_definition_undocumented(canonical: ChangeSet) -> None:
     auth = only(canonical, "criteria.authorization")
     assert [(c.kind, value_of(c.old), value_of(c.new), c.path) for c in auth] == [
-        ("modified", 6, 12, "criteria.authorization.initial_months")
+        ("modified", 6, 12, "criteria.indications[0].authorization.initial_months")
     ]
     defs = only(canonical, "definitions")
     assert [c.kind for c in defs] == ["added"]
@@ -457,9 +457,11 @@ def test_leaf_added_to_and_branch_and_text_modified_with_words() -> None:
 def test_whole_tree_added() -> None:
     cs = diff_documents(
         make_doc(),
-        make_doc(criteria=Criteria(continuation=AND(leaf("i.", "Positive clinical response")))),
+        make_doc(criteria=single(continuation=AND(leaf("i.", "Positive clinical response")))),
     )
-    assert [(c.section, c.kind) for c in cs.changes] == [("criteria.continuation", "added")]
+    # the old revision had no criteria at all: the new one's criteria set is one change
+    assert [(c.section, c.kind) for c in cs.changes] == [("criteria.indications", "added")]
+    assert "Positive clinical response" in value_of(cs.changes[0].new)
 
 
 # --- text normalisation ------------------------------------------------------------------
@@ -705,10 +707,10 @@ def test_policy_metadata_and_format_group() -> None:
 
 def test_authorization_months() -> None:
     old = make_doc(
-        criteria=Criteria(authorization=Authorization(initial_months=6, reauthorization_months=12))
+        criteria=single(authorization=Authorization(initial_months=6, reauthorization_months=12))
     )
     new = make_doc(
-        criteria=Criteria(authorization=Authorization(initial_months=12, reauthorization_months=12))
+        criteria=single(authorization=Authorization(initial_months=12, reauthorization_months=12))
     )
     cs = diff_documents(old, new)
     assert [(c.section, value_of(c.old), value_of(c.new)) for c in cs.changes] == [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from conftest import single
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_diff import make_doc
@@ -12,7 +13,6 @@ from policy_tools.compare import diff_documents
 from policy_tools.model.changeset import ChangeSet
 from policy_tools.model.policy import (
     Code,
-    Criteria,
     Definition,
     Dosing,
     DosingRow,
@@ -100,7 +100,7 @@ def documents(draw: st.DrawFn, pool: list[str]) -> PolicyDocument:
         st.lists(st.sampled_from(["1 mg", "10 mg"]), min_size=len(days), max_size=len(days))
     )
     return make_doc(
-        criteria=Criteria(initial=draw(trees(crit_pool))),
+        criteria=single(initial=draw(trees(crit_pool))),
         references=[
             Reference(label=f"{k + 1}.", text=f"{t}. Journal 2024.", page=3)
             for k, t in enumerate(refs)
@@ -161,11 +161,11 @@ def test_renumbering_all_labels_gives_only_renumbered(texts: list[str], scheme: 
     else:
         labels = LABELS[1:] + LABELS[:1]
     old = make_doc(
-        criteria=Criteria(initial=Node(op="AND", items=leaves(texts))),
+        criteria=single(initial=Node(op="AND", items=leaves(texts))),
         references=[Reference(label=LABELS[k], text=t, page=1) for k, t in enumerate(texts)],
     )
     new = make_doc(
-        criteria=Criteria(initial=Node(op="AND", items=leaves(texts, labels))),
+        criteria=single(initial=Node(op="AND", items=leaves(texts, labels))),
         references=[Reference(label=labels[k], text=t, page=2) for k, t in enumerate(texts)],
     )
     cs = diff_documents(old, new)

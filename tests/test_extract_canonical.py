@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import GOLDEN_DIR, PDF_2025, PDF_2026
+from conftest import GOLDEN_DIR, PDF_2025, PDF_2026, the
 from extract_checks import (
     TOKEN,
     all_block_text,
@@ -300,16 +300,16 @@ NOT_COVERED_2025 = AND(
 
 
 def test_initial_criteria_2026(doc26: PolicyDocument) -> None:
-    assert tree(doc26.criteria.initial) == INITIAL_2026
+    assert tree(the(doc26).initial) == INITIAL_2026
 
 
 def test_initial_criteria_2025(doc25: PolicyDocument) -> None:
-    assert tree(doc25.criteria.initial) == INITIAL_2025
+    assert tree(the(doc25).initial) == INITIAL_2025
 
 
 def test_continuation_criteria(doc25: PolicyDocument, doc26: PolicyDocument) -> None:
-    assert tree(doc26.criteria.continuation) == CONTINUATION_2026
-    assert tree(doc25.criteria.continuation) == CONTINUATION_2025
+    assert tree(the(doc26).continuation) == CONTINUATION_2026
+    assert tree(the(doc25).continuation) == CONTINUATION_2025
 
 
 def test_not_covered(doc25: PolicyDocument, doc26: PolicyDocument) -> None:
@@ -320,14 +320,14 @@ def test_not_covered(doc25: PolicyDocument, doc26: PolicyDocument) -> None:
 def test_connectors_removed_from_criterion_text(doc26: PolicyDocument) -> None:
     from extract_checks import iter_tree
 
-    for root in (doc26.criteria.initial, doc26.criteria.continuation, doc26.criteria.not_covered):
+    for root in (the(doc26).initial, the(doc26).continuation, doc26.criteria.not_covered):
         for x in iter_tree(root):
             text = (x.text or "").rstrip()
             assert not text.endswith((" AND", " OR", ";")), (x.label, text)
 
 
 def test_authorization(doc25: PolicyDocument, doc26: PolicyDocument) -> None:
-    a26, a25 = doc26.criteria.authorization, doc25.criteria.authorization
+    a26, a25 = the(doc26).authorization, the(doc25).authorization
     assert (a26.initial_months, a26.reauthorization_months, a26.page) == (12, 12, 3)
     assert (a25.initial_months, a25.reauthorization_months, a25.page) == (6, 12, 2)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import the
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,10 +186,10 @@ def test_page_extracts_to_the_contract() -> None:
         ("Surgery", False),
         ("Other: Part B Drugs", True),
     ]
-    initial = doc.criteria.initial
+    initial = the(doc).initial
     assert initial is not None and initial.op == "OR" and len(initial.items) == 2
-    assert doc.criteria.authorization.initial_months == 6
-    assert doc.criteria.authorization.reauthorization_months == 12
+    assert the(doc).authorization.initial_months == 6
+    assert the(doc).authorization.reauthorization_months == 12
     assert [(c.system, c.code, c.first, c.last) for c in doc.codes] == [
         ("ICD-10-CM", "C83.30-C83.39", "C83.30", "C83.39"),
         ("ICD-10-CM", "C82.90", "C82.90", "C82.90"),

@@ -17,6 +17,7 @@ from typing import Any
 import lxml.html
 import pytest
 from click.testing import CliRunner
+from conftest import single
 from lxml import etree
 from markdown_it import MarkdownIt
 
@@ -45,7 +46,6 @@ from policy_tools.model.changeset import (
 from policy_tools.model.policy import (
     Authorization,
     Code,
-    Criteria,
     Dosing,
     DosingRow,
     HistoryEntry,
@@ -96,7 +96,7 @@ def doc(
     return PolicyDocument(
         source=Source(path=path, sha256=sha, format="pdf", pages=pages, extractor_version="1.0.0"),
         policy=PolicyMeta(number="MP-RX-FP-171-25", name=NAME, effective_date=date),
-        criteria=Criteria(
+        criteria=single(
             initial=initial,
             authorization=Authorization(initial_months=months, reauthorization_months=12),
         ),

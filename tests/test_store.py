@@ -13,7 +13,15 @@ from policy_tools.cli import cli
 from policy_tools.errors import InputError, PolicyToolsError, StoreError
 from policy_tools.history import review_type
 from policy_tools.io import atomic_write_text, dumps
-from policy_tools.model.policy import HistoryEntry, Leaf, Node, PolicyDocument, PolicyMeta, Source
+from policy_tools.model.policy import (
+    HistoryEntry,
+    Indication,
+    Leaf,
+    Node,
+    PolicyDocument,
+    PolicyMeta,
+    Source,
+)
 from policy_tools.render.text import show_text
 from policy_tools.store import load_revision, rebuild_index
 
@@ -180,7 +188,7 @@ def test_show_view_sections(store: Path) -> None:
     path = store / POLICY / "2026-05-06.json"
     doc = PolicyDocument.model_validate_json(path.read_text())
     doc.policy.name = "Evil \x1b[31mred\x1b[0m name"
-    doc.criteria.initial = Node(
+    initial = Node(
         op="AND",
         text="All of:",
         page=2,
@@ -189,6 +197,7 @@ def test_show_view_sections(store: Path) -> None:
             Node(op="OR", label="ii.", items=[Leaf(label="a.", text="X", page=3)]),
         ],
     )
+    doc.criteria.indications = [Indication(name="Imdelltra", initial=initial)]
     atomic_write_text(path, dumps(doc))
     text = show_view(f"{POLICY}@previous", store_dir=store)
     assert "\x1b" not in text and "Evil [31mred[0m name" in text

@@ -101,10 +101,11 @@ class FactView:
 
 @dataclass(frozen=True)
 class GroupView:
-    op: Literal["AND", "OR"]
+    op: Literal["AND", "OR", "N_OF"]
     path: str
     items: tuple[FactView | GroupView, ...]
     is_fact: bool = False
+    n: int = 0  # N_OF: how many items must hold
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def _build(item: Node | Leaf, path: str, found: dict[str, list[tuple[str, Leaf]]
         _build(child, f"{path}.{_label_part(child.label, i)}", found)
         for i, child in enumerate(item.items, start=1)
     )
-    return GroupView(item.op, path, children)
+    return GroupView(item.op, path, children, n=item.n or 0)
 
 
 def _check_collisions(found: Mapping[str, list[tuple[str, Leaf]]], where: str) -> None:
@@ -165,12 +166,30 @@ def _fact_ids(view: TreeView | None) -> Iterator[str]:
         yield from _fact_ids(child)
 
 
+def tree_of(doc: PolicyDocument, name: TreeName) -> Node | None:
+    """One tree of the policy: the exclusions, or the initial / continuation criteria of
+    its indication (several indications: approval under any one of them)."""
+    if name == "not_covered":
+        return doc.criteria.not_covered
+    found = [(ind, getattr(ind, name)) for ind in doc.criteria.indications]
+    found = [(ind, tree) for ind, tree in found if tree is not None]
+    if not found:
+        return None
+    if len(found) == 1:
+        tree: Node = found[0][1]
+        return tree
+    items: list[Node | Leaf] = [
+        Node(op="AND", text=ind.name, page=ind.page, items=[tree]) for ind, tree in found
+    ]
+    return Node(op="OR", text="one of the indications", items=items)
+
+
 def compile_criteria(doc: PolicyDocument) -> CompiledCriteria:
     """The criteria trees of ``doc`` with leaves replaced by criterion ids."""
     found: dict[str, list[tuple[str, Leaf]]] = {}
     trees: dict[TreeName, GroupView | None] = {}
     for name in TREES:
-        node: Node | None = getattr(doc.criteria, name)
+        node = tree_of(doc, name)
         if node is None:
             trees[name] = None
             continue
@@ -198,5 +217,7 @@ def evaluate(view: TreeView | None, true_ids: frozenset[str] | set[str]) -> bool
         return view.id in true_ids
     if not view.items:
         return False
-    results = (evaluate(child, true_ids) for child in view.items)
+    results = [evaluate(child, true_ids) for child in view.items]
+    if view.op == "N_OF":
+        return sum(results) >= view.n
     return all(results) if view.op == "AND" else any(results)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import reduce
-from itertools import product
+from itertools import combinations, product
 from typing import Any, Literal
 
 from ..errors import PolicyToolsError
 from ..model.policy import PolicyDocument
 from ..settings import SETTINGS
+from ..text import compare_key
 from .compile import (
     TREES,
     FactView,
@@ -111,6 +111,20 @@ def _exhaustive(
     return count, flipped
 
 
+Terms = set[frozenset[str]]
+
+
+def _and_terms(acc: Terms, part: Terms) -> Terms:
+    return {a | b for a in acc for b in part}
+
+
+def _all_of(parts: Iterable[Terms]) -> Terms:
+    acc: Terms = {frozenset()}
+    for part in parts:
+        acc = _and_terms(acc, part)
+    return acc
+
+
 def minimal_terms(view: TreeView | None, limit: int | None = None) -> set[frozenset[str]]:
     """Minimal satisfying fact sets of a negation-free tree (DNF, absorbed)."""
     if limit is None:
@@ -124,8 +138,12 @@ def minimal_terms(view: TreeView | None, limit: int | None = None) -> set[frozen
     parts = [minimal_terms(child, limit) for child in view.items]
     if view.op == "OR":
         terms: set[frozenset[str]] = set().union(*parts)
+    elif view.op == "N_OF":  # any n of the items: the union over every choice of n
+        terms = set()
+        for chosen in combinations(parts, view.n):
+            terms |= _all_of(chosen)
     else:
-        terms = reduce(lambda acc, part: {a | b for a in acc for b in part}, parts, {frozenset()})
+        terms = _all_of(parts)
     if len(terms) > limit:
         raise PolicyToolsError(
             f"criteria tree {view.path} has more than {limit} minimal cases; "
@@ -197,13 +215,7 @@ def outcome_report(
         changes.extend(found)
         n_flipped = sum(len(s) for s in flipped.values())
         stats.append(TreeOutcome(name, len(ids), strategy, evaluated, n_flipped, len(found)))
-    auth = [
-        AuthorizationChange(
-            f, getattr(old.criteria.authorization, f), getattr(new.criteria.authorization, f)
-        )
-        for f in ("initial_months", "reauthorization_months")
-        if getattr(old.criteria.authorization, f) != getattr(new.criteria.authorization, f)
-    ]
+    auth = _authorization_changes(old, new)
     used = {i for c in changes for i in (*c.facts, *c.lacking)}
     return OutcomeReport(
         old=_revision_label(old),
@@ -213,6 +225,21 @@ def outcome_report(
         authorization=tuple(auth),
         criteria={i: texts[i].text for i in sorted(used)},
     )
+
+
+def _authorization_changes(old: PolicyDocument, new: PolicyDocument) -> list[AuthorizationChange]:
+    """Changed months of the indications the two revisions share (paired by name)."""
+    olds = {compare_key(i.name): i for i in old.criteria.indications}
+    news = {compare_key(i.name): i for i in new.criteria.indications}
+    if len(olds) == 1 and len(news) == 1:
+        olds, news = {"": next(iter(olds.values()))}, {"": next(iter(news.values()))}
+    out = []
+    for key in sorted(olds.keys() & news.keys()):
+        oa, na = olds[key].authorization, news[key].authorization
+        for f in ("initial_months", "reauthorization_months"):
+            if getattr(oa, f) != getattr(na, f):
+                out.append(AuthorizationChange(f, getattr(oa, f), getattr(na, f)))
+    return out
 
 
 def outcome_changes(old: PolicyDocument, new: PolicyDocument) -> list[OutcomeChange]:

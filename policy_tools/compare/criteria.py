@@ -19,7 +19,7 @@ from ..text import clean_text, compare_key, short
 from .collect import Collector, text_change
 from .match import deep, match_items, similarity, word_diff
 
-__all__ = ["diff_tree", "outline", "signature"]
+__all__ = ["TreeAt", "diff_tree", "outline", "signature"]
 
 Item = Node | Leaf
 Chain = tuple[int, ...]
@@ -120,17 +120,19 @@ def _added_detail(item: Item, parent: Node, kind: str) -> str:
 class _TreeDiff:
     """Compare two criteria trees as logic (see module doc)."""
 
-    def __init__(self, section: str, tree: TreeName, out: Collector) -> None:
-        self.section, self.tree, self.out = section, tree, out
+    def __init__(self, where: TreeAt, out: Collector) -> None:
+        self.section, self.tree, self.out = where.section, where.tree, out
+        self.where = where
         self.lone_old: list[_Lone] = []
         self.lone_new: list[_Lone] = []
         self.pairs: list[tuple[Item, Item, Chain, Chain]] = []
 
     def path(self, chain: Chain, tail: str = "") -> str:
-        return self.section + "".join(f".items[{i}]" for i in chain) + tail
+        return self.where.path + "".join(f".items[{i}]" for i in chain) + tail
 
     def loc(self, old: Chain | None, new: Chain | None, field: str | None = None) -> Location:
         return Location(
+            indication=self.where.indication,
             tree=self.tree,
             old_index=list(old) if old is not None else None,
             new_index=list(new) if new is not None else None,
@@ -321,9 +323,22 @@ class _TreeDiff:
             )
 
 
-def diff_tree(tree: TreeName, old: Node | None, new: Node | None, out: Collector) -> None:
-    """Changes of one criteria tree (``criteria.<tree>``)."""
-    section = f"criteria.{tree}"
+@dataclass(frozen=True)
+class TreeAt:
+    """Which tree a diff is about: its tree name, indication and JSON path."""
+
+    tree: TreeName
+    indication: str | None = None
+    path: str = ""
+
+    @property
+    def section(self) -> str:
+        return f"criteria.{self.tree}"
+
+
+def diff_tree(where: TreeAt, old: Node | None, new: Node | None, out: Collector) -> None:
+    """Changes of one criteria tree (change section ``criteria.<tree>``)."""
+    section = where.section
     if old is None and new is None:
         return
     if old is None or new is None:
@@ -338,12 +353,15 @@ def diff_tree(tree: TreeName, old: Node | None, new: Node | None, out: Collector
         out.add(
             section,
             "added" if added else "removed",
-            section,
+            where.path,
             f"{'Added' if added else 'Removed'} {section} criteria",
             location=Location(
-                tree=tree, old_index=None if added else [], new_index=[] if added else None
+                indication=where.indication,
+                tree=where.tree,
+                old_index=None if added else [],
+                new_index=[] if added else None,
             ),
             **side,
         )
         return
-    _TreeDiff(section, tree, out).run(old, new)
+    _TreeDiff(where, out).run(old, new)

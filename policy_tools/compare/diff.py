@@ -34,11 +34,8 @@ from dataclasses import dataclass
 
 from ..history import review_type
 from ..model.changeset import (
-    ChangeKind,
     ChangeSet,
-    Location,
     RevisionInfo,
-    ScalarValue,
     section_rank,
 )
 from ..model.policy import HistoryEntry, PolicyDocument
@@ -46,8 +43,8 @@ from ..settings import SETTINGS
 from ..text import clean_text, compare_key, short
 from .audit import audit_documents
 from .collect import Collector
-from .criteria import diff_tree
-from .meta import diff_policy, fmt_value
+from .indications import diff_indications
+from .meta import diff_policy
 from .sections import diff_sections
 from .tables import code_findings, diff_codes, diff_rows, diff_texts, norm_day
 
@@ -63,29 +60,6 @@ class SectionDiff:
 
     section: str
     differ: Differ
-
-
-def _authorization(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    oa, na = old.criteria.authorization, new.criteria.authorization
-    for name, label in (
-        ("initial_months", "Initial authorization"),
-        ("reauthorization_months", "Reauthorization"),
-    ):
-        o, n = getattr(oa, name), getattr(na, name)
-        if o == n:
-            continue
-        kind: ChangeKind = "added" if o is None else "removed" if n is None else "modified"
-        out.add(
-            "criteria.authorization",
-            kind,
-            f"criteria.authorization.{name}",
-            f"{label} duration: {fmt_value(o)} -> {fmt_value(n)} months",
-            location=Location(field=name),
-            old=ScalarValue(value=o) if o is not None else None,
-            new=ScalarValue(value=n) if n is not None else None,
-            old_page=oa.page,
-            new_page=na.page,
-        )
 
 
 def _schedule(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
@@ -175,19 +149,9 @@ def _history(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
     )
 
 
-def _tree(name: str) -> Differ:
-    def differ(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-        diff_tree(name, getattr(old.criteria, name), getattr(new.criteria, name), out)  # type: ignore[arg-type]
-
-    return differ
-
-
 SECTION_DIFFS: tuple[SectionDiff, ...] = (
     SectionDiff("policy", diff_policy),
-    SectionDiff("criteria.initial", _tree("initial")),
-    SectionDiff("criteria.continuation", _tree("continuation")),
-    SectionDiff("criteria.authorization", _authorization),
-    SectionDiff("criteria.not_covered", _tree("not_covered")),
+    SectionDiff("criteria", diff_indications),
     SectionDiff("codes", lambda o, n, out: diff_codes(o.codes, n.codes, out)),
     SectionDiff("dosing.schedule", _schedule),
     SectionDiff("dosing.premedication", _premedication),

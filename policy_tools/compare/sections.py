@@ -82,9 +82,10 @@ def structural_keys(doc: PolicyDocument) -> set[str]:
             for c in item.items:
                 walk(c)
 
-    c = doc.criteria
-    for tree in (c.initial, c.continuation, c.not_covered):
+    for _, _, tree in doc.criteria.trees():
         walk(tree)
+    for ind in doc.criteria.indications:
+        keys.update(compare_key(n) for n in ind.notes)
     for code in doc.codes:
         keys.update({compare_key(code.code), compare_key(code.description)})
     for row in doc.dosing.schedule:

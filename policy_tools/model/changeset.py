@@ -19,6 +19,7 @@ TreeName = Literal["initial", "continuation", "not_covered"]
 # Generic narrative sections are "sections.<key>" and sit at "sections".
 SECTION_TITLES: dict[str, str] = {
     "policy": "Policy information",
+    "criteria.indications": "Indications",
     "criteria.initial": "Initial approval criteria",
     "criteria.continuation": "Continuation criteria",
     "criteria.authorization": "Authorization duration",
@@ -67,6 +68,9 @@ class WordOp(Model):
 class Location(Model):
     """Where a change sits, on each side, as data (never re-parsed from ``path``)."""
 
+    indication: str | None = Field(
+        default=None, description="The indication (as printed, new side when present)."
+    )
     tree: TreeName | None = Field(default=None, description="Criteria tree of the change.")
     old_index: list[int] | None = Field(
         default=None,

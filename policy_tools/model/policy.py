@@ -1,28 +1,53 @@
-"""Typed models that own the policy JSON contract.
+"""Typed models that own the policy JSON contract (policy schema 2.0).
 
 The JSON Schema at ``policy_tools/schema/policy.schema.json`` is generated from
 these models (``policy-tools schema`` / ``make schema``) and committed.
-Every extracted item carries the 1-based ``page`` of the source it came from.
+Every extracted item carries the 1-based ``page`` of the source it came from, and
+(from a PDF) its ``box`` on that page; optional provenance and typed facts are left
+out of the JSON when absent, so documents stay readable.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 SourceFormat = Literal["pdf", "markdown", "html"]
 CodeSystem = Literal["ICD-10-CM", "HCPCS", "CPT"]
-Op = Literal["AND", "OR"]
+Op = Literal["AND", "OR", "N_OF"]
 BlockType = Literal["paragraph", "list_item", "table"]
+
+
+def _absent(value: Any) -> bool:
+    """Optional provenance / typed data left out of the JSON when it is not there."""
+    return value is None or value == []
 
 
 class Model(BaseModel):
     """Base: unknown keys are rejected so the schema is the whole contract."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Box(Model):
+    """Where an item was printed: PDF points, origin at the top left of the page."""
+
+    page: int
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+def BoxField() -> Any:
+    return Field(
+        default=None,
+        exclude_if=_absent,
+        description="Boxes on the page(s) it was printed on (PDF sources only); one per page.",
+    )
 
 
 class Source(Model):
@@ -46,7 +71,13 @@ class ServiceCategory(Model):
 
 
 class PolicyMeta(Model):
-    number: str | None = None
+    number: str | None = Field(default=None, description="The policy number as printed.")
+    series: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="The number without its revision counter (UHC '2024 P 2116-18' -> "
+        "'P 2116'): revisions of one policy share it (vocab/identifiers.py).",
+    )
     name: str | None = Field(default=None, description="Policy name as most pages print it.")
     name_variants: list[str] = Field(
         default_factory=list, description="Every distinct spelling of the name in page headers."
@@ -77,6 +108,7 @@ class Block(Model):
         exclude_if=lambda v: v is None,  # only tables that span pages carry it
         description="Tables: the page of each row (a table broken across pages is one block).",
     )
+    box: list[Box] | None = BoxField()
 
 
 class Section(Model):
@@ -86,31 +118,52 @@ class Section(Model):
     blocks: list[Block] = Field(default_factory=list)
 
 
+class Condition(Model):
+    """A typed fact parsed deterministically from a criterion's text (kept beside it).
+
+    ``fact`` is the snake_case key of the patient data it reads, with its unit
+    (``age_years``, ``months_on_therapy``, ``prescriber_specialty``, ``diagnoses``, ...).
+    """
+
+    kind: Literal["age", "duration", "specialty", "code_in_table", "lab", "tried_failed"]
+    fact: str
+    op: Literal[">=", ">", "<=", "<", "==", "in", "not_in"]
+    value: float | int | str | None = None
+    values: list[str] = Field(default_factory=list)
+    unit: str | None = None
+    text: str = Field(description="The words of the criterion the condition was read from.")
+
+
 class Leaf(Model):
     label: str | None = None
     text: str
     page: int
+    box: list[Box] | None = BoxField()
+    condition: Condition | None = Field(default=None, exclude_if=_absent)
+    notes: list[str] = Field(
+        default_factory=list,
+        exclude_if=_absent,
+        description="Notes printed with the criterion ('Note: ...').",
+    )
 
 
 class Node(Model):
     op: Op
+    n: int | None = Field(
+        default=None, exclude_if=_absent, description="N_OF: how many items must hold."
+    )
     label: str | None = None
     text: str | None = None
     page: int | None = None
+    box: list[Box] | None = BoxField()
     items: list[Node | Leaf] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, exclude_if=_absent)
 
 
 class Authorization(Model):
     initial_months: int | None = None
     reauthorization_months: int | None = None
     page: int | None = None
-
-
-class Criteria(Model):
-    initial: Node | None = None
-    continuation: Node | None = None
-    authorization: Authorization = Field(default_factory=Authorization)
-    not_covered: Node | None = None
 
 
 class Code(Model):
@@ -120,6 +173,7 @@ class Code(Model):
     last: str
     description: str | None = None
     page: int
+    box: list[Box] | None = BoxField()
 
 
 class DosingRow(Model):
@@ -128,6 +182,7 @@ class DosingRow(Model):
     dose: str
     monitoring: str
     page: int
+    box: list[Box] | None = BoxField()
 
 
 class Premedication(Model):
@@ -135,24 +190,86 @@ class Premedication(Model):
     medication: str
     administration: str
     page: int
+    box: list[Box] | None = BoxField()
+
+
+class TableRow(Model):
+    cells: dict[str, str] = Field(description="Column as printed -> cell text.")
+    page: int
+    box: list[Box] | None = BoxField()
+
+
+class DosingTable(Model):
+    """A dosing or dose table of any shape, as printed."""
+
+    title: str | None = None
+    page: int
+    columns: list[str] = Field(description="Header cells as printed, in order.")
+    key: list[str] = Field(description="The columns that identify a row (e.g. Indication).")
+    rows: list[TableRow] = Field(default_factory=list)
 
 
 class Dosing(Model):
     schedule: list[DosingRow] = Field(default_factory=list)
     premedication: list[Premedication] = Field(default_factory=list)
+    tables: list[DosingTable] = Field(default_factory=list, exclude_if=_absent)
     notes: list[str] = Field(default_factory=list)
+
+
+class Indication(Model):
+    """One criteria set: the indication it is for, its trees, months and dosing."""
+
+    name: str = Field(description="As printed (a single-indication policy: its subject).")
+    page: int | None = None
+    box: list[Box] | None = BoxField()
+    initial: Node | None = None
+    continuation: Node | None = None
+    authorization: Authorization = Field(default_factory=Authorization)
+    dosing: Dosing = Field(default_factory=Dosing)
+    notes: list[str] = Field(default_factory=list)
+
+
+TreeName = Literal["initial", "continuation", "not_covered"]
+INDICATION_TREES: tuple[TreeName, ...] = ("initial", "continuation")
+
+
+class Criteria(Model):
+    indications: list[Indication] = Field(default_factory=list)
+    not_covered: Node | None = Field(
+        default=None, description="Exclusions that apply to the whole policy."
+    )
+
+    def trees(self) -> list[tuple[Indication | None, TreeName, Node]]:
+        """Every criteria tree: each indication's initial and continuation, then the
+        policy-wide exclusions (indication None)."""
+        out: list[tuple[Indication | None, TreeName, Node]] = []
+        for ind in self.indications:
+            for name in INDICATION_TREES:
+                tree = getattr(ind, name)
+                if tree is not None:
+                    out.append((ind, name, tree))
+        if self.not_covered is not None:
+            out.append((None, "not_covered", self.not_covered))
+        return out
+
+    @property
+    def readable(self) -> bool:
+        """Was any criteria tree read? (``False``: nothing downstream may pretend.)"""
+        return any(ind.initial is not None for ind in self.indications)
 
 
 class Definition(Model):
     term: str
     text: str
     page: int
+    box: list[Box] | None = BoxField()
 
 
 class Reference(Model):
     label: str | None = None
     text: str
     page: int
+    box: list[Box] | None = BoxField()
 
 
 class HistoryEntry(Model):
@@ -165,6 +282,63 @@ class HistoryEntry(Model):
         description="Date of the entry: ISO date, or YYYY-MM when only month and year are printed.",
     )
     page: int
+    box: list[Box] | None = BoxField()
+
+
+class Coverage(Model):
+    """How much of the body text was read into structure (never silent)."""
+
+    body_words: int = 0
+    structured_words: int = Field(
+        default=0, description="Words that ended in criteria, codes, dosing, history, ..."
+    )
+    by_part: dict[str, int] = Field(
+        default_factory=dict, description="Words per part (criteria, codes, ..., generic)."
+    )
+    ratio: float = Field(default=0.0, description="structured_words / body_words (0-1).")
+
+
+class QuantityLimit(Model):
+    quantity: float
+    unit: str | None = None
+    days: int | None = None
+    text: str
+
+
+class FormularyClass(Model):
+    name: str = Field(description="As printed.")
+    page: int
+    box: list[Box] | None = BoxField()
+    criteria_text: str | None = None
+    criteria: Node | None = None
+
+
+class FormularyDrug(Model):
+    name: str = Field(description="As printed.")
+    brand: bool | None = None
+    class_name: str
+    status: str | None = Field(
+        default=None, description="'preferred', 'non-preferred' or the plan's own mapped legend."
+    )
+    status_printed: str | None = None
+    pa: bool | None = None
+    pa_text: str | None = None
+    pa_criteria: Node | None = None
+    step_therapy: str | None = None
+    quantity_limit: str | None = None
+    limits: list[QuantityLimit] = Field(default_factory=list)
+    age_limit: str | None = None
+    pa_form: str | None = None
+    page: int
+    box: list[Box] | None = BoxField()
+
+
+class Formulary(Model):
+    legend: dict[str, str] = Field(
+        default_factory=dict, description="Symbols and abbreviations -> meaning, as printed."
+    )
+    classes: list[FormularyClass] = Field(default_factory=list)
+    drugs: list[FormularyDrug] = Field(default_factory=list)
 
 
 class Warning(Model):
@@ -184,6 +358,8 @@ class PolicyDocument(Model):
     definitions: list[Definition] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
+    formulary: Formulary | None = Field(default=None, exclude_if=_absent)
+    coverage: Coverage = Field(default_factory=Coverage)
     warnings: list[Warning] = Field(default_factory=list)
 
 

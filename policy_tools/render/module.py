@@ -11,7 +11,7 @@ from typing import Any
 from jinja2 import Environment
 
 from ..codegen.compile import TREES, compile_criteria
-from ..model.policy import PolicyDocument
+from ..model.policy import Authorization, PolicyDocument
 from ..version import __version__
 from .env import ENV
 
@@ -68,7 +68,8 @@ def _environment() -> Environment:
 
 def module_context(doc: PolicyDocument) -> dict[str, Any]:
     compiled = compile_criteria(doc)
-    auth = doc.criteria.authorization
+    inds = doc.criteria.indications
+    auth = inds[0].authorization if len(inds) == 1 else Authorization()
     return {
         "meta": {
             "POLICY_NUMBER": doc.policy.number,

@@ -578,11 +578,22 @@ def tree_view(
     )
 
 
+def _root(doc: PolicyDocument, key: str) -> Node | None:
+    """The tree shown beside a section's changes: the exclusions, or the one indication's
+    initial / continuation tree (several indications: their changes are listed alone)."""
+    if key == "not_covered":
+        return doc.criteria.not_covered
+    inds = doc.criteria.indications
+    return getattr(inds[0], key) if len(inds) == 1 else None
+
+
 def criteria_tree(
     key: str, section: str, old: PolicyDocument, new: PolicyDocument, changes: Sequence[Change]
-) -> CriteriaTreeView:
-    old_root: Node | None = getattr(old.criteria, key)
-    new_root: Node | None = getattr(new.criteria, key)
+) -> CriteriaTreeView | None:
+    if len(old.criteria.indications) > 1 or len(new.criteria.indications) > 1:
+        if key != "not_covered":
+            return None
+    old_root, new_root = _root(old, key), _root(new, key)
     return CriteriaTreeView(
         key=key,
         title=section_title(section),
@@ -708,7 +719,7 @@ def section_view(
     new: PolicyDocument,
 ) -> SectionView:
     kinds = [v.kind for v in views]
-    tree = None
+    tree: CriteriaTreeView | None = None
     head, _, rest = key.partition(".")
     if head == "criteria" and rest in CRITERIA_TREES:
         tree = criteria_tree(rest, key, old, new, changes)

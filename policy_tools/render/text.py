@@ -150,22 +150,33 @@ def _text_node(node: Node | Leaf, depth: int) -> list[str]:
     return lines
 
 
+_TREE_TITLES = {
+    "initial": "Initial authorization",
+    "continuation": "Continuation of therapy",
+    "not_covered": "Not covered",
+}
+
+
 def _text_criteria(doc: PolicyDocument) -> list[str]:
     c = doc.criteria
+    several = len(c.indications) > 1
     lines: list[str] = []
-    for title, node in (
-        ("Initial authorization", c.initial),
-        ("Continuation of therapy", c.continuation),
-        ("Not covered", c.not_covered),
-    ):
-        if node is not None:
-            lines += [f"{title}:", *_text_node(node, 1)]
-    a = c.authorization
-    if a.initial_months is not None or a.reauthorization_months is not None:
-        lines.append(
-            f"Authorization period: initial {a.initial_months or '-'} months, "
-            f"reauthorization {a.reauthorization_months or '-'} months{_page(a.page)}"
-        )
+    for ind in c.indications:
+        pad = "  " if several else ""
+        if several:
+            lines.append(f"Indication: {one_line(ind.name)}{_page(ind.page)}")
+        for name in ("initial", "continuation"):
+            node = getattr(ind, name)
+            if node is not None:
+                lines += [f"{pad}{_TREE_TITLES[name]}:", *_text_node(node, 1 + len(pad) // 2)]
+        a = ind.authorization
+        if a.initial_months is not None or a.reauthorization_months is not None:
+            lines.append(
+                f"{pad}Authorization period: initial {a.initial_months or '-'} months, "
+                f"reauthorization {a.reauthorization_months or '-'} months{_page(a.page)}"
+            )
+    if c.not_covered is not None:
+        lines += [f"{_TREE_TITLES['not_covered']}:", *_text_node(c.not_covered, 1)]
     return lines or ["(no criteria found)"]
 
 

@@ -210,12 +210,18 @@ def _store_one(store: Path, source: Path, doc: PolicyDocument, replace: bool) ->
                 old: PolicyDocument | None = read_revision_file(target)
             except InputError:
                 old = None
+            stale = old is None and _stored_sha(target) == sha
             if old is not None and old.source.sha256 == sha:
                 if old.source.extractor_version == doc.source.extractor_version:
                     return FileResult(display, "unchanged", ref, "; ".join(notes))
                 notes.append(
                     f"extractor upgraded: {old.source.extractor_version} -> "
                     f"{doc.source.extractor_version}, re-extracted"
+                )
+            elif stale:
+                notes.append(
+                    "the stored revision of these bytes no longer reads as this version's "
+                    "schema (extractor upgraded), re-extracted"
                 )
             elif not replace:
                 _remember(store, sha, {"outcome": "refused", "policy": key, "effective_date": date})
@@ -240,6 +246,17 @@ def _store_one(store: Path, source: Path, doc: PolicyDocument, replace: bool) ->
         write_index(store, index)
         _remember(store, sha, None)
     return FileResult(display, status, ref, "; ".join(notes))
+
+
+def _stored_sha(path: Path) -> str | None:
+    """``source.sha256`` of a stored revision read leniently (an older schema, or damage
+    elsewhere in the file, still names the bytes it came from)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        sha = data["source"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sha if isinstance(sha, str) else None
 
 
 def _cause(err: PolicyToolsError, source: Path) -> str:

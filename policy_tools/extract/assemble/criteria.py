@@ -7,6 +7,7 @@ from collections import Counter
 
 from ...model.policy import (
     Authorization,
+    Indication,
     Leaf,
     Node,
     Op,
@@ -131,17 +132,7 @@ def _months(text: str) -> int | None:
     return {"month": n, "year": n * 12, "week": round(n / 4.345), "day": round(n / 30.4)}[unit]
 
 
-def criteria(d: Draft) -> None:
-    c = d.criteria
-    for key in CRITERIA_KEYS:
-        blocks = [b for _, b in d.blocks(key)]
-        tree = criteria_tree(blocks, d, key) if blocks else None
-        if key == "initial_criteria":
-            c.initial = tree
-        elif key == "continuation_criteria":
-            c.continuation = tree
-        else:
-            c.not_covered = tree
+def _authorization(d: Draft) -> Authorization:
     auth = Authorization()
     for _, b in d.blocks("authorization_duration", "initial_criteria", "continuation_criteria"):
         if not b.text:
@@ -160,4 +151,29 @@ def criteria(d: Draft) -> None:
             auth.page = b.page
         if auth.page is None:
             auth.page = b.page
-    c.authorization = auth
+    return auth
+
+
+def criteria(d: Draft) -> None:
+    """One criteria set for the whole policy (its subject as the indication name)."""
+    trees: dict[str, Node | None] = {}
+    for key in CRITERIA_KEYS:
+        blocks = [b for _, b in d.blocks(key)]
+        trees[key] = criteria_tree(blocks, d, key) if blocks else None
+    d.criteria.not_covered = trees["not_covered"]
+    initial, continuation = trees["initial_criteria"], trees["continuation_criteria"]
+    if initial is None and continuation is None:
+        return
+    first = next(
+        (s for s in d.sections if s.key.startswith(("initial_criteria", "continuation_criteria"))),
+        None,
+    )
+    d.criteria.indications = [
+        Indication(
+            name=d.policy.name or d.raw.title or "",
+            page=first.page if first else None,
+            initial=initial,
+            continuation=continuation,
+            authorization=_authorization(d),
+        )
+    ]
