@@ -42,9 +42,7 @@ def _outline(ind: Indication) -> str:
     return "\n".join(parts)
 
 
-def _authorization(
-    o: Indication, n: Indication, j: int, out: Collector, name: str | None
-) -> None:
+def _authorization(o: Indication, n: Indication, j: int, out: Collector, name: str | None) -> None:
     oa, na = o.authorization, n.authorization
     for field, label in (
         ("initial_months", "Initial authorization"),

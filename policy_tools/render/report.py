@@ -590,9 +590,9 @@ def _root(doc: PolicyDocument, key: str) -> Node | None:
 def criteria_tree(
     key: str, section: str, old: PolicyDocument, new: PolicyDocument, changes: Sequence[Change]
 ) -> CriteriaTreeView | None:
-    if len(old.criteria.indications) > 1 or len(new.criteria.indications) > 1:
-        if key != "not_covered":
-            return None
+    several = len(old.criteria.indications) > 1 or len(new.criteria.indications) > 1
+    if several and key != "not_covered":
+        return None
     old_root, new_root = _root(old, key), _root(new, key)
     return CriteriaTreeView(
         key=key,
