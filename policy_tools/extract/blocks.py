@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..model.policy import SourceFormat, Warning
+from ..model.policy import Box, SourceFormat, Warning
 
 RawKind = Literal["heading", "paragraph", "list_item", "table", "connector"]
 Connector = Literal["AND", "OR"]
@@ -49,6 +49,10 @@ class RawBlock:
     lines: list[str] | None = None
     # a heading printed larger than the body text
     prominent: bool = False
+    # PDF: where the block was printed, one box per page it spans (None for Markdown/HTML)
+    boxes: list[Box] | None = None
+    # PDF tables: the box of each row (parallel to ``rows``)
+    row_boxes: list[Box] | None = None
 
 
 @dataclass
