@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema bench chromium clean
+.PHONY: run test lint schema goldens bench chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/policy-tools schema
+
+## Re-extract the bundled revisions into the golden files (review `git diff extracted/`).
+goldens: $(STAMP)
+	$(BIN)/policy-tools ingest source_pdfs --no-reports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_extract.py

@@ -24,7 +24,7 @@ from extract_checks import (
     schema_errors,
 )
 
-from policy_tools import io
+from policy_tools import EXTRACTOR_VERSION, io
 from policy_tools.extract import extract_file
 from policy_tools.model.policy import Leaf, Node, PolicyDocument
 
@@ -697,6 +697,13 @@ def test_table_blocks_keep_their_rows(doc26: PolicyDocument) -> None:
 )
 def test_golden_byte_identical(pdf: Any, golden: Any) -> None:
     fresh = io.dumps(extract_file(pdf))
+    stored = json.loads(golden.read_text(encoding="utf-8"))
+    # the extractor version is a digest of the extraction code: a change there must come
+    # with reviewed goldens (`make goldens`, then `git diff extracted/`)
+    assert stored["source"]["extractor_version"] == EXTRACTOR_VERSION, (
+        "extraction code changed since the golden files were made: run `make goldens` "
+        "and review `git diff extracted/`"
+    )
     assert fresh == golden.read_text(encoding="utf-8")
     assert io.dumps(extract_file(pdf)) == fresh  # deterministic re-run
 
