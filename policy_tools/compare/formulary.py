@@ -279,22 +279,29 @@ def _limits_detail(p: _Pair) -> str:
 def _fields(p: _Pair, out: Collector) -> None:
     o, n = p.old, p.new
     _value_change(p, out, "status", "Status", o.status_printed, n.status_printed)
-    if bool(o.pa) != bool(n.pa):
+    _value_change(p, out, "step_therapy", "ST", o.step_therapy, n.step_therapy)
+    _value_change(p, out, "quantity_limit", "QL", o.quantity_limit, n.quantity_limit)
+    if o.pa_form is not None and n.pa_form is not None:
+        _value_change(p, out, "pa_form", "PA form", o.pa_form, n.pa_form)
+    _value_change(p, out, "age_limit", "Age limit", o.age_limit, n.age_limit)
+    by_status = compare_key(o.status_printed) != compare_key(n.status_printed) and compare_key(
+        o.pa_text
+    ) == compare_key(n.pa_text)
+    pa_moved = bool(o.pa) != bool(n.pa) and not by_status  # the legend's PA: the status change
+    if pa_moved:
+        # the criteria that came (or went) with it are the PA change's payload
         out.add(
             "formulary.pa",
             "added" if n.pa else "removed",
             f"formulary.drugs[{p.j}].pa",
             f"PA {'added' if n.pa else 'removed'}: {p.where()}",
             location=p.loc("pa"),
-            old=ScalarValue(value=bool(o.pa)),
-            new=ScalarValue(value=bool(n.pa)),
+            old=TextValue(text=o.pa_text) if o.pa_text else ScalarValue(value=bool(o.pa)),
+            new=TextValue(text=n.pa_text) if n.pa_text else ScalarValue(value=bool(n.pa)),
             **p.pages(),
         )
-    _value_change(p, out, "step_therapy", "ST", o.step_therapy, n.step_therapy)
-    _value_change(p, out, "quantity_limit", "QL", o.quantity_limit, n.quantity_limit)
-    if o.pa_form is not None and n.pa_form is not None:
-        _value_change(p, out, "pa_form", "PA form", o.pa_form, n.pa_form)
-    _value_change(p, out, "age_limit", "Age limit", o.age_limit, n.age_limit)
+    if pa_moved and not (o.pa_text and n.pa_text):
+        return
     _criteria(
         out,
         "formulary.criteria",

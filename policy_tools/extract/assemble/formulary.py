@@ -292,13 +292,16 @@ class _Reader:
         return not status or not have or compare_key(status) == compare_key(have)
 
     def _continues(self, cur: _Drug, name: str, row: _Row) -> bool:
-        """The rest of the current drug's name (a name cell cut by a page or a grid line)."""
-        if any(row.cells.get(k) and row.cells[k] != cur.last.get(k) for k in _CONTENT):
+        """The rest of the current drug's name: a name cut by a page break (the row has
+        no other cells), or one cut by a grid line (open name, cells filled down)."""
+        values = [row.cells.get(k) for k in _CONTENT]
+        if row.page > max(cur.pages) and not any(values):
+            return True
+        if any(v and v != cur.last.get(k) for k, v in zip(_CONTENT, values, strict=True)):
             return False
         joined = cur.text("name") or ""
         unbalanced = joined.count("(") > joined.count(")")
-        new_page = row.page > max(cur.pages)
-        return bool(_OPEN_NAME.search(joined)) or unbalanced or new_page or name[:1] == "("
+        return bool(_OPEN_NAME.search(joined)) or unbalanced or name[:1] == "("
 
     @staticmethod
     def _repeats(row: _Row, cells: dict[str, str]) -> bool:
@@ -345,7 +348,18 @@ def _row_box(b: RawBlock, k: int) -> Box | None:
     return b.row_boxes[k] if b.row_boxes and k < len(b.row_boxes) else None
 
 
-def _read_table(r: _Reader, b: RawBlock) -> None:
+def _effective_date(d: Draft, f: Formulary) -> None:
+    """A banner that says 'Effective <date>' is the effective date (the metadata step
+    found none, or only inferred one)."""
+    if not f.banner or not f.effective_date or not BANNERS[0].search(f.banner):
+        return
+    inferred = {"effective_date_inferred", "no_effective_date"}
+    if d.policy.effective_date is None or any(w.code in inferred for w in d.warnings):
+        d.policy.effective_date = f.effective_date
+        d.warnings = [w for w in d.warnings if w.code not in inferred]
+
+
+def _read_table(r: _Reader, b: RawBlock, titled: bool = False) -> None:
     rows = b.rows or []
     pages = b.row_pages or [b.page] * len(rows)
     head = _header_index(b)
@@ -367,7 +381,7 @@ def _read_table(r: _Reader, b: RawBlock) -> None:
             cooked.append(None)
     for k, item in enumerate(cooked):
         if isinstance(item, str):
-            r.band(item, pages[k], _row_box(b, k), titled=head is not None)
+            r.band(item, pages[k], _row_box(b, k), titled=titled or head is not None)
         elif isinstance(item, _Row):
             nxt = cooked[k + 1] if k + 1 < len(cooked) else None
             r.data(item, nxt if isinstance(nxt, _Row) else None)
@@ -409,7 +423,9 @@ def formulary(d: Draft) -> None:
         d.warn("formulary_no_legend", "no status legend printed or known for this plan")
     for b in d.raw.blocks[: picked[0]]:
         if b.kind in ("heading", "paragraph") and b.page == 1:
-            r._banner(squash(b.text))
+            for line in b.lines or [b.text]:
+                r._banner(squash(line))
+    after_heading = False
     for i in picked:
         b = d.raw.blocks[i]
         if b.kind == "heading":
@@ -417,7 +433,9 @@ def formulary(d: Draft) -> None:
             r.category = FormularyCategory(name=squash(b.text), page=b.page)
             r.out.categories.append(r.category)
         else:
-            _read_table(r, b)
+            _read_table(r, b, titled=after_heading)
+        after_heading = b.kind == "heading"
+    _effective_date(d, r.out)
     if r.pending:
         d.warn("formulary_rows_unplaced", f"{len(r.pending)} rows after the last drug", None)
     _finish(r)
@@ -519,13 +537,14 @@ def _drug(r: _Reader, x: _Drug) -> FormularyDrug:
 
 
 def _consume(d: Draft, picked: list[int]) -> None:
-    """Blocks read into the formulary leave the generic sections (and their warnings)."""
+    """Blocks read into the formulary (and the banner line) leave the generic sections,
+    and so do the unrecognised-section warnings of its category headings."""
     used = {id(d.raw.blocks[i]) for i in picked}
     titles = {squash(d.raw.blocks[i].text) for i in picked if d.raw.blocks[i].kind == "heading"}
     banner = d.formulary.banner if d.formulary else None
     keep = []
     for s in d.sections:
-        s.blocks = [b for b in s.blocks if id(b) not in used and squash(b.text) != banner]
+        s.blocks = [x for x in (_unbannered(b, banner) for b in s.blocks if id(b) not in used) if x]
         if s.blocks or squash(s.title) not in titles:
             keep.append(s)
     d.sections = keep
@@ -535,3 +554,14 @@ def _consume(d: Draft, picked: list[int]) -> None:
         for w in d.warnings
         if not (w.code == "unrecognised_section" and any(f"'{t}'" in w.message for t in quiet))
     ]
+
+
+def _unbannered(b: RawBlock, banner: str | None) -> RawBlock | None:
+    """The block without the banner line (metadata, not content); None when that was all."""
+    lines = b.lines or [b.text]
+    if banner is None or all(squash(ln) != banner for ln in lines):
+        return b
+    rest = [ln for ln in lines if squash(ln) != banner]
+    if not rest:
+        return None
+    return RawBlock(kind=b.kind, text=squash(" ".join(rest)), page=b.page, label=b.label, lines=rest)
