@@ -28,21 +28,51 @@ BASE: dict[str, dict[str, list[Row]]] = {
             ["atenolol", "Y", "", "", "2/day"],
             ["metoprolol tartrate", "Y", "", "", "4/day"],
             ["Bystolic®", "N", "Trial and failure of 2 preferred agents", "", "1/day"],
-            ["carvedilol ER", "N", "Diagnosis of heart failure; AND Trial of carvedilol IR", "", "1/day"],
+            [
+                "carvedilol ER",
+                "N",
+                "Diagnosis of heart failure; AND Trial of carvedilol IR",
+                "",
+                "1/day",
+            ],
             ["oldolol", "N", "Trial and failure of 2 preferred agents", "", "2/day"],
         ],
         "Statins": [
             ["atorvastatin", "Y", "", "", "1/day"],
             ["rosuvastatin", "Y", "", "", "1/day"],
             ["simvastatin 10 mg", "Y", "", "", "1/day"],
-            ["Livalo®", "N", "Trial and failure of 2 preferred statins", "Trial of atorvastatin", "30/30 days"],
-            ["Zypitamag®", "N", "Trial and failure of 2 preferred statins", "Trial of rosuvastatin", "1/day"],
+            [
+                "Livalo®",
+                "N",
+                "Trial and failure of 2 preferred statins",
+                "Trial of atorvastatin",
+                "30/30 days",
+            ],
+            [
+                "Zypitamag®",
+                "N",
+                "Trial and failure of 2 preferred statins",
+                "Trial of rosuvastatin",
+                "1/day",
+            ],
             ["Ezallor®", "N", "Patient is unable to swallow tablets", "", "1/day"],
         ],
         "Anticoagulants": [
-            ["apixaban", "Y", "Patient is 18 years of age or older; AND Diagnosis of atrial fibrillation", "", "2/day"],
+            [
+                "apixaban",
+                "Y",
+                "Patient is 18 years of age or older; AND Diagnosis of atrial fibrillation",
+                "",
+                "2/day",
+            ],
             ["warfarin", "Y", "", "", "60/30 days"],
-            ["Savaysa®", "N", "Trial and failure of apixaban; AND Creatinine clearance above 15 mL/min", "", "1/day"],
+            [
+                "Savaysa®",
+                "N",
+                "Trial and failure of apixaban; AND Creatinine clearance above 15 mL/min",
+                "",
+                "1/day",
+            ],
         ],
     },
     "RESPIRATORY": {
@@ -55,7 +85,13 @@ BASE: dict[str, dict[str, list[Row]]] = {
         "Leukotriene Modifiers": [
             ["montelukast", "Y", "", "", "1/day"],
             ["zafirlukast", "N", "Trial and failure of montelukast", "", "2/day"],
-            ["Zyflo®", "N", "Trial and failure of montelukast; AND Patient is 12 years of age or older", "", "4/day"],
+            [
+                "Zyflo®",
+                "N",
+                "Trial and failure of montelukast; AND Patient is 12 years of age or older",
+                "",
+                "4/day",
+            ],
         ],
     },
 }
@@ -127,7 +163,9 @@ def build(
     story: list[object] = [
         Paragraph("Sample State Medicaid Preferred Drug List", styles["Title"]),
         Paragraph(f"Effective {effective} (revised 8.14.25)", styles["Normal"]),
-        Paragraph("Status: Y = Preferred agent; N = Non-preferred agent (PA required)", styles["Normal"]),
+        Paragraph(
+            "Status: Y = Preferred agent; N = Non-preferred agent (PA required)", styles["Normal"]
+        ),
         Spacer(1, 8),
     ]
     for category, classes in data.items():
@@ -139,8 +177,10 @@ def build(
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ]
         for cls, drugs in classes.items():
-            style += [("SPAN", (0, len(rows)), (-1, len(rows))),
-                      ("BACKGROUND", (0, len(rows)), (-1, len(rows)), colors.lightgrey)]
+            style += [
+                ("SPAN", (0, len(rows)), (-1, len(rows))),
+                ("BACKGROUND", (0, len(rows)), (-1, len(rows)), colors.lightgrey),
+            ]
             rows.append([cls, "", "", "", ""])
             if cls in notes:
                 style.append(("SPAN", (0, len(rows)), (-1, len(rows))))

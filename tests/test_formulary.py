@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from formulary_synth import PLANTED, build_pair
+
 from policy_tools.cli import cli
 from policy_tools.compare import diff_documents
 from policy_tools.compare.formulary import change_kind
@@ -72,8 +72,8 @@ def test_every_formulary_pattern_matches_its_example(pattern: Pattern) -> None:
 
 @pytest.mark.parametrize("legend", STATUS_LEGENDS, ids=lambda x: x.payer)
 def test_every_status_legend_names_its_plan(legend: object) -> None:
-    assert getattr(legend, "plan").search(getattr(legend, "example"))
-    assert getattr(legend, "why") and getattr(legend, "codes")
+    assert legend.plan.search(legend.example)
+    assert legend.why and legend.codes
 
 
 # ---------------------------------------------------------------- cells
@@ -185,7 +185,9 @@ def test_synthetic_pair_diff_is_exactly_the_planted_changes(synth_changes: Chang
             key = c.location.row_key or []
             got[(change_kind(c), key[0], key[1] if len(key) > 1 else "")] += 1
     assert got == Counter(PLANTED)
-    others = [(c.section, c.path) for c in synth_changes.changes if not c.section.startswith("formulary")]
+    others = [
+        (c.section, c.path) for c in synth_changes.changes if not c.section.startswith("formulary")
+    ]
     assert others == [("policy", "policy.effective_date")]
     moved = next(c for c in synth_changes.changes if change_kind(c) == "moved")
     assert moved.detail == "moved from class Inhaled Corticosteroids to Leukotriene Modifiers"
@@ -210,7 +212,7 @@ def test_csv_cells_never_start_a_formula(synth_docs: tuple[PolicyDocument, Polic
     old, new = synth_docs
     hostile = new.model_copy(deep=True)
     assert hostile.formulary is not None
-    hostile.formulary.drugs[0].status_printed = "=HYPERLINK(\"http://x\")"
+    hostile.formulary.drugs[0].status_printed = '=HYPERLINK("http://x")'
     text = render(diff_documents(old, hostile), old, hostile, "csv")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "@")]
@@ -239,12 +241,12 @@ def _expect(name: str) -> dict:  # type: ignore[type-arg]
 
 def _row(d: object) -> dict[str, object]:
     return {
-        "drug": getattr(d, "name"),
-        "class": getattr(d, "class_name"),
-        "status": getattr(d, "status_printed"),
-        "pa": getattr(d, "pa"),
-        "quantity_limit": getattr(d, "quantity_limit"),
-        "page": getattr(d, "page"),
+        "drug": d.name,
+        "class": d.class_name,
+        "status": d.status_printed,
+        "pa": d.pa,
+        "quantity_limit": d.quantity_limit,
+        "page": d.page,
     }
 
 

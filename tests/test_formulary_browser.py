@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from formulary_synth import build_pair
+
 from policy_tools.compare import diff_documents
 from policy_tools.extract import extract_file
 from policy_tools.render.report import render

@@ -21,6 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -117,7 +118,9 @@ class _Pair:
 
 def _match(
     olds: Sequence[FormularyDrug], news: Sequence[FormularyDrug]
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[int]]:
+) -> tuple[
+    list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[int]
+]:
     """(same place, moved, renamed, removed, added) as index pairs / indexes."""
     slots: dict[tuple[str, str], list[int]] = defaultdict(list)
     for j, d in enumerate(news):
@@ -132,7 +135,9 @@ def _match(
             lone_old.append(i)
     taken = {j for _, j in same}
     lone_new = [j for j in range(len(news)) if j not in taken]
-    moved = _pair_up(lone_old, lone_new, lambda i, j: drug_key(olds[i].name) == drug_key(news[j].name))
+    moved = _pair_up(
+        lone_old, lone_new, lambda i, j: drug_key(olds[i].name) == drug_key(news[j].name)
+    )
     lone_old = [i for i in lone_old if i not in {a for a, _ in moved}]
     lone_new = [j for j in lone_new if j not in {b for _, b in moved}]
 
@@ -167,14 +172,14 @@ def diff_formulary(old: PolicyDocument, new: PolicyDocument, out: Collector) -> 
     if fo is None and fn is None:
         return
     if fo is None or fn is None:
-        added = fo is None
-        f = fn if added else fo
+        fresh = fo is None
+        f = fn if fresh else fo
         assert f is not None
         out.add(
             "formulary.drugs",
-            "added" if added else "removed",
+            "added" if fresh else "removed",
             "formulary",
-            f"{'New' if added else 'No more'} drug list: {len(f.drugs)} drug rows in "
+            f"{'New' if fresh else 'No more'} drug list: {len(f.drugs)} drug rows in "
             f"{len(f.classes)} classes",
         )
         return
@@ -327,8 +332,8 @@ def _criteria(
     old_text, new_text, old_tree, new_tree = texts
     if compare_key(old_text) == compare_key(new_text):
         return
-    common = dict(location=loc, words=word_diff(old_text, new_text), **pages)
-    payload = dict(
+    common: dict[str, Any] = dict(location=loc, words=word_diff(old_text, new_text), **pages)
+    payload: dict[str, Any] = dict(
         old=TextValue(text=old_text) if old_text else None,
         new=TextValue(text=new_text) if new_text else None,
     )
@@ -420,6 +425,8 @@ def _classes(fo: Formulary, fn: Formulary, out: Collector) -> None:
 
 def _class_side(out: Collector, kind: ChangeKind, k: int, c: FormularyClass) -> None:
     added = kind == "added"
+    role = "new" if added else "old"
+    side: dict[str, Any] = {role: TextValue(text=c.name), f"{role}_page": c.page}
     out.add(
         "formulary.classes",
         kind,
@@ -431,7 +438,5 @@ def _class_side(out: Collector, kind: ChangeKind, k: int, c: FormularyClass) -> 
             old_index=None if added else [k],
             row_key=[c.name],
         ),
-        **({"new": TextValue(text=c.name), "new_page": c.page} if added else {}),
-        **({} if added else {"old": TextValue(text=c.name), "old_page": c.page}),
+        **side,
     )
-

@@ -33,7 +33,12 @@ from ..text import one_line
 __all__ = ["CSV_COLUMNS", "FormularyView", "formulary_view", "render_csv"]
 
 # the first table: what changes a claim at the pharmacy counter
-FIRST_TABLE = ("formulary.status", "formulary.pa", "formulary.step_therapy", "formulary.quantity_limit")
+FIRST_TABLE = (
+    "formulary.status",
+    "formulary.pa",
+    "formulary.step_therapy",
+    "formulary.quantity_limit",
+)
 ADDED_REMOVED = ("formulary.drugs",)
 CRITERIA = ("formulary.criteria", "formulary.class_criteria", "formulary.wording")
 CSV_COLUMNS = (

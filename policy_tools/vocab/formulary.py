@@ -46,7 +46,9 @@ def _cue(field: str, regex: str, payer: str, example: str) -> Pattern:
 
 # field -> header cells that name the column (the first matching field wins)
 COLUMN_CUES: tuple[Pattern, ...] = (
-    _cue("name", r"medications?|drugs?(?: names?)?|products?|drug products?", TENNCARE, "Medication"),
+    _cue(
+        "name", r"medications?|drugs?(?: names?)?|products?|drug products?", TENNCARE, "Medication"
+    ),
     _cue("name", r"(?:brand|generic|drug)\s*(?:/\s*generic)?\s*names?", GENERAL, "Drug Name"),
     _cue("status", r"pdl(?:\s+status)?|status|preferred(?:\s+status)?", TENNCARE, "PDL"),
     _cue("status", r"pdl\s+status|formulary\s+status|tier", GENERAL, "PDL Status"),
@@ -176,8 +178,10 @@ BANNERS: tuple[Pattern, ...] = (
     ),
     Pattern(
         "lone date banner",
-        re.compile(r"^\s*((?:January|February|March|April|May|June|July|August|September"
-                   r"|October|November|December)\s+\d{1,2},\s+\d{4})\s*$"),
+        re.compile(
+            r"^\s*((?:January|February|March|April|May|June|July|August|September"
+            r"|October|November|December)\s+\d{1,2},\s+\d{4})\s*$"
+        ),
         TENNCARE,
         "June 1, 2025",
         "June 1, 2025",
@@ -240,7 +244,9 @@ SUBGROUP = Pattern(
 
 # A PA-form cell is complete when it ends in this (a merged cell split across grid rows
 # gives "Buprenorphine" + "Products PA Form")
-FORM_CUE = Pattern("form cell", re.compile(r"\bForms?\s*$", re.I), TENNCARE, "General PA Form", "Form")
+FORM_CUE = Pattern(
+    "form cell", re.compile(r"\bForms?\s*$", re.I), TENNCARE, "General PA Form", "Form"
+)
 
 # Brand marks: a drug name, never a class title
 BRAND_MARK = Pattern("brand mark", re.compile(r"[®™]"), GENERAL, "Lucemyra®", "®")

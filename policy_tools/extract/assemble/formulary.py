@@ -26,8 +26,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
-
 from ...model.policy import (
     Box,
     Formulary,
@@ -511,7 +509,11 @@ def _drug(r: _Reader, x: _Drug) -> FormularyDrug:
         r.d.warn("formulary_unknown_status", f"{name}: status '{printed}' not in legend", x.page)
     crit = x.text("criteria") or None
     marker = x.text("pa")
-    pa = bool(crit) or bool(marker and MARKERS["pa"].search(marker)) or bool(code and code.requires_pa)
+    pa = (
+        bool(crit)
+        or bool(marker and MARKERS["pa"].search(marker))
+        or bool(code and code.requires_pa)
+    )
     ql = x.text("quantity_limit") or None
     others = {k: x.text(k) for k in x.parts if k.startswith("other:") or k == "notes"}
     return FormularyDrug(
@@ -564,4 +566,6 @@ def _unbannered(b: RawBlock, banner: str | None) -> RawBlock | None:
     rest = [ln for ln in lines if squash(ln) != banner]
     if not rest:
         return None
-    return RawBlock(kind=b.kind, text=squash(" ".join(rest)), page=b.page, label=b.label, lines=rest)
+    return RawBlock(
+        kind=b.kind, text=squash(" ".join(rest)), page=b.page, label=b.label, lines=rest
+    )

@@ -198,9 +198,8 @@ def _sections(text: str) -> list[tuple[str | None, list[tuple[int, str]]]]:
     intro, items = _items(text)
     sections: list[tuple[str | None, list[tuple[int, str]]]] = [(intro or None, [])]
     for level, body in items:
-        m = None
-        for m in CRITERIA_HEADING.regex.finditer(body):
-            pass
+        heads = list(CRITERIA_HEADING.regex.finditer(body))
+        m = heads[-1] if heads else None
         if m is not None and m.end() >= len(body.rstrip()) - 1 and m.start() > 0:
             sections[-1][1].append((level, squash(body[: m.start()])))
             sections.append((squash(m.group(1)), []))
