@@ -191,28 +191,26 @@ def diff_formulary(old: PolicyDocument, new: PolicyDocument, out: Collector) -> 
         _renamed(_Pair(fo.drugs[i], fn.drugs[j], i, j), out)
     for i, j in sorted(same + moved + renames, key=lambda p: p[1]):
         _fields(_Pair(fo.drugs[i], fn.drugs[j], i, j), out)
-    for i in removed:
-        d = fo.drugs[i]
-        out.add(
-            "formulary.drugs",
-            "removed",
-            f"formulary.drugs[{i}]",
-            f"Removed {d.name} ({d.class_name})",
-            location=Location(indication=d.name, old_index=[i], row_key=[d.class_name, d.name]),
-            old=_row(d),
-            old_page=d.page,
-        )
-    for j in added:
-        d = fn.drugs[j]
-        out.add(
-            "formulary.drugs",
-            "added",
-            f"formulary.drugs[{j}]",
-            f"Added {d.name} ({d.class_name}): {d.status_printed or 'no status printed'}",
-            location=Location(indication=d.name, new_index=[j], row_key=[d.class_name, d.name]),
-            new=_row(d),
-            new_page=d.page,
-        )
+    lone: list[tuple[int, ChangeKind]] = [(i, "removed") for i in removed]
+    for k, kind in lone + [(j, "added") for j in added]:
+        _one_side(out, fo.drugs[k] if kind == "removed" else fn.drugs[k], k, kind)
+
+
+def _one_side(out: Collector, d: FormularyDrug, k: int, kind: ChangeKind) -> None:
+    """A drug row only one revision prints."""
+    role = "new" if kind == "added" else "old"
+    status = f": {d.status_printed or 'no status printed'}" if kind == "added" else ""
+    side: dict[str, Any] = {role: _row(d), f"{role}_page": d.page}
+    out.add(
+        "formulary.drugs",
+        kind,
+        f"formulary.drugs[{k}]",
+        f"{kind.capitalize()} {d.name} ({d.class_name}){status}",
+        location=Location(
+            indication=d.name, row_key=[d.class_name, d.name], **{f"{role}_index": [k]}
+        ),
+        **side,
+    )
 
 
 def _moved(p: _Pair, out: Collector) -> None:

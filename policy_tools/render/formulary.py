@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..compare.formulary import change_kind
 from ..compare.match import word_diff
-from ..model.changeset import (
-    Change,
-    ChangeSet,
-    CodeValue,
-    ListValue,
-    Payload,
-    RowValue,
-    ScalarValue,
-    TextValue,
-    TreeValue,
-    WordOp,
-)
+from ..model.changeset import Change, ChangeSet, Payload, RowValue, WordOp
 from ..model.policy import PolicyDocument
 from ..text import one_line
 
 __all__ = ["CSV_COLUMNS", "FormularyView", "formulary_view", "render_csv"]
+
+TextOf = Callable[[Payload | None], str]  # the report's own payload-to-text (render.report)
 
 # the first table: what changes a claim at the pharmacy counter
 FIRST_TABLE = (
@@ -55,24 +46,6 @@ CSV_COLUMNS = (
     "detail",
     "section",
 )
-
-
-def text_of(value: Payload | None) -> str:
-    """A change payload as one line of text."""
-    if value is None:
-        return ""
-    if isinstance(value, TextValue):
-        return value.text
-    if isinstance(value, TreeValue):
-        return value.outline
-    if isinstance(value, ScalarValue):
-        return "" if value.value is None else str(value.value)
-    if isinstance(value, RowValue):
-        return "; ".join(f"{c.name}: {c.value}" for c in value.cells if c.value)
-    if isinstance(value, ListValue):
-        return "; ".join(value.items)
-    assert isinstance(value, CodeValue)
-    return f"{value.code} {value.description or ''}".strip()
 
 
 def page_text(page: int | None) -> str:
@@ -134,7 +107,7 @@ def _where(change: Change) -> tuple[str, str]:
     return (key[0] if key else ""), (key[1] if len(key) > 1 else change.location.indication or "")
 
 
-def _cell_text(change: Change, side: str) -> str:
+def _cell_text(change: Change, side: str, text_of: TextOf) -> str:
     value = change.old if side == "old" else change.new
     if isinstance(value, RowValue):
         cells = {c.name: c.value for c in value.cells}
@@ -145,9 +118,9 @@ def _cell_text(change: Change, side: str) -> str:
     return one_line(text_of(value), 400)
 
 
-def _row(change: Change) -> FormularyRowView:
+def _row(change: Change, text_of: TextOf) -> FormularyRowView:
     cls, drug = _where(change)
-    old, new = _cell_text(change, "old"), _cell_text(change, "new")
+    old, new = _cell_text(change, "old", text_of), _cell_text(change, "new", text_of)
     if change.words:
         runs = _runs(change.words)
     elif old and new and old != new:
@@ -171,7 +144,7 @@ def _row(change: Change) -> FormularyRowView:
 
 
 def formulary_view(
-    changeset: ChangeSet, old: PolicyDocument, new: PolicyDocument
+    changeset: ChangeSet, old: PolicyDocument, new: PolicyDocument, text_of: TextOf
 ) -> FormularyView | None:
     """The formulary tables of a report (None when neither revision is a PDL)."""
     if old.formulary is None and new.formulary is None:
@@ -183,7 +156,7 @@ def formulary_view(
     groups: dict[str, list[FormularyRowView]] = {}
     for c in ours:
         if c.section in ADDED_REMOVED and c.kind in ("added", "removed"):
-            row = _row(c)
+            row = _row(c, text_of)
             groups.setdefault(row.class_name, []).append(row)
     return FormularyView(
         old_drugs=len(old.formulary.drugs) if old.formulary else 0,
@@ -191,11 +164,11 @@ def formulary_view(
         old_classes=len(old.formulary.classes) if old.formulary else 0,
         new_classes=len(new.formulary.classes) if new.formulary else 0,
         counts=tuple(sorted(counts.items())),
-        first=_rows(ours, FIRST_TABLE),
+        first=_rows(ours, FIRST_TABLE, text_of),
         by_class=tuple(FormularyClassView(k, tuple(v)) for k, v in groups.items()),
-        criteria=_rows(ours, CRITERIA),
+        criteria=_rows(ours, CRITERIA, text_of),
         other=tuple(
-            _row(c)
+            _row(c, text_of)
             for c in ours
             if c.section not in FIRST_TABLE + CRITERIA
             and not (c.section in ADDED_REMOVED and c.kind in ("added", "removed"))
@@ -203,11 +176,13 @@ def formulary_view(
     )
 
 
-def _rows(changes: Sequence[Change], sections: Sequence[str]) -> tuple[FormularyRowView, ...]:
-    return tuple(_row(c) for c in changes if c.section in sections)
+def _rows(
+    changes: Sequence[Change], sections: Sequence[str], text_of: TextOf
+) -> tuple[FormularyRowView, ...]:
+    return tuple(_row(c, text_of) for c in changes if c.section in sections)
 
 
-def render_csv(changeset: ChangeSet) -> str:
+def render_csv(changeset: ChangeSet, text_of: TextOf) -> str:
     """Every change of the change set as one CSV row (one header row; RFC 4180 quoting).
 
     Text from a PDF is untrusted: control characters are dropped, and a cell that a

@@ -876,7 +876,7 @@ def build_context(
             for f in changeset.code_findings
         ),
         change_count=len(changeset.changes),
-        formulary=formulary_view(changeset, old, new),
+        formulary=formulary_view(changeset, old, new, text_of),
     )
 
 
@@ -915,7 +915,7 @@ def render(
     if fmt == "json":
         return dumps(changeset.model_dump(mode="json", by_alias=True))
     if fmt == "csv":
-        return render_csv(changeset)
+        return render_csv(changeset, text_of)
     if fmt not in FORMATS:
         raise PolicyToolsError(f"unknown report format {fmt!r} (expected html, md, json or csv)")
     context = build_context(changeset, old, new, generated_at or default_generated_at())
