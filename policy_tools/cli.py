@@ -297,12 +297,16 @@ def audit(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | N
 @cli.command()
 @_compare_options
 @click.option(
-    "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md", "json", "csv"]),
+    default="html",
+    show_default=True,
 )
 @output_option
 @handle_errors
 def report(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
-    """Render a change report (HTML, Markdown or JSON) for OLD -> NEW."""
+    """Render a change report (HTML, Markdown, JSON, or CSV: one row per change) for OLD -> NEW."""
     emit(app.report(old, new, fmt, store_dir), output)
 
 

@@ -14,6 +14,7 @@ __all__ = [
     "SETTINGS",
     "AssembleSettings",
     "CodegenSettings",
+    "FormularySettings",
     "HtmlSettings",
     "MatchSettings",
     "PdfSettings",
@@ -94,6 +95,28 @@ class AssembleSettings:
 
 
 @dataclass(frozen=True)
+class FormularySettings:
+    header_cells: int = knob(
+        2, "a table row is a PDL header when this many cells name known columns (drug and status)"
+    )
+    title_words: int = knob(
+        12, "a one-cell row of more words is a note line, not a class title (TennCare max 9)"
+    )
+    name_words: int = knob(15, "a first cell of more words is criteria text, not a drug name")
+    drug_band_words: int = knob(
+        4, "a one-cell row this short with a brand mark is a drug whose other cells were lost"
+    )
+    name_match: float = knob(
+        90.0, "rapidfuzz ratio of two drug names in one class that are one drug renamed"
+    )
+    rename_match: float = knob(
+        80.0,
+        "normalised names at least this similar, with the same cells otherwise, are a "
+        "rename or strength change ('fentanyl patch 12, 25' -> 'fentanyl patch 12, 25, 50')",
+    )
+
+
+@dataclass(frozen=True)
 class MatchSettings:
     # similarity = mean(rapidfuzz ratio, token_set_ratio) of the comparison keys, 0-100
     criteria_match: float = knob(
@@ -131,6 +154,7 @@ class Settings:
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
     codegen: CodegenSettings = field(default_factory=CodegenSettings)
+    formulary: FormularySettings = field(default_factory=FormularySettings)
 
 
 SETTINGS = Settings()

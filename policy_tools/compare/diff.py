@@ -43,6 +43,7 @@ from ..settings import SETTINGS
 from ..text import clean_text, compare_key, short
 from .audit import audit_documents
 from .collect import Collector
+from .formulary import diff_formulary
 from .indications import diff_indications
 from .meta import diff_policy
 from .sections import diff_sections
@@ -159,6 +160,7 @@ SECTION_DIFFS: tuple[SectionDiff, ...] = (
     SectionDiff("definitions", _definitions),
     SectionDiff("references", _references),
     SectionDiff("history", _history),
+    SectionDiff("formulary", diff_formulary),
     SectionDiff("sections", diff_sections),
 )
 

@@ -299,44 +299,102 @@ class Coverage(Model):
 
 
 class QuantityLimit(Model):
+    """One limit parsed from a quantity-limit cell ('8 mg: 3/day' -> 3 per 1 day)."""
+
     quantity: float
-    unit: str | None = None
-    days: int | None = None
-    text: str
+    unit: str | None = Field(default=None, description="As printed ('sprayers', 'mL'), if any.")
+    days: int | None = Field(
+        default=None, description="The period in days ('/day' 1, '/30 days' 30, '/year' 365)."
+    )
+    per: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="A period that is not a number of days, as printed ('Rx', 'course').",
+    )
+    strength: str | None = Field(
+        default=None, exclude_if=_absent, description="The strength it applies to ('8 mg')."
+    )
+    text: str = Field(description="The part of the cell it was read from.")
 
 
-class FormularyClass(Model):
+class FormularyCategory(Model):
+    """A group of classes (a banner such as 'ANALGESICS') and its criteria, printed once."""
+
     name: str = Field(description="As printed.")
     page: int
     box: list[Box] | None = BoxField()
     criteria_text: str | None = None
+
+
+class FormularyClass(Model):
+    name: str = Field(description="As printed (a '(continued)' reprint is the same class).")
+    category: str | None = Field(default=None, description="The category it is printed under.")
+    page: int = Field(description="Page of its title row (its first appearance).")
+    box: list[Box] | None = BoxField()
+    criteria_text: str | None = Field(
+        default=None, description="Class-level criteria and notes, as printed, one per line."
+    )
     criteria: Node | None = None
 
 
 class FormularyDrug(Model):
-    name: str = Field(description="As printed.")
-    brand: bool | None = None
+    name: str = Field(description="As printed (wrapped lines joined).")
+    brand: bool | None = Field(
+        default=None, description="True when printed with a brand mark (®, ™); None: not printed."
+    )
     class_name: str
     status: str | None = Field(
         default=None, description="'preferred', 'non-preferred' or the plan's own mapped legend."
     )
-    status_printed: str | None = None
-    pa: bool | None = None
-    pa_text: str | None = None
+    status_printed: str | None = Field(
+        default=None, description="The status cell as printed ('' printed empty; None no column)."
+    )
+    pa: bool | None = Field(
+        default=None,
+        description="Prior authorization: the criteria cell has text (criteria or a reference), "
+        "a PA marker is printed, or the status requires PA by the legend.",
+    )
+    pa_text: str | None = Field(default=None, description="The criteria cell, as printed.")
     pa_criteria: Node | None = None
+    pa_reference: str | None = Field(
+        default=None,
+        exclude_if=_absent,
+        description="The drug whose criteria the cell refers to ('See X prior authorization').",
+    )
     step_therapy: str | None = None
-    quantity_limit: str | None = None
+    quantity_limit: str | None = Field(default=None, description="The cell as printed.")
     limits: list[QuantityLimit] = Field(default_factory=list)
     age_limit: str | None = None
     pa_form: str | None = None
-    page: int
+    notes: list[str] = Field(
+        default_factory=list, exclude_if=_absent, description="Other cells, as 'column: text'."
+    )
+    page: int = Field(description="Page where the row starts.")
+    pages: list[int] = Field(
+        default_factory=list,
+        exclude_if=lambda v: len(v) < 2,
+        description="Every page the row is printed on (a row cut by a page break).",
+    )
     box: list[Box] | None = BoxField()
 
 
 class Formulary(Model):
+    """A preferred drug list: its classes and one entry per drug row."""
+
+    columns: list[str] = Field(default_factory=list, description="Header cells as printed.")
     legend: dict[str, str] = Field(
         default_factory=dict, description="Symbols and abbreviations -> meaning, as printed."
     )
+    status_codes: dict[str, str] = Field(
+        default_factory=dict, description="Printed status value -> status it maps to."
+    )
+    status_source: str | None = Field(
+        default=None,
+        description="Where the status legend came from: 'document' or 'vocabulary: <plan>'.",
+    )
+    effective_date: str | None = Field(default=None, description="From a page banner (ISO).")
+    banner: str | None = Field(default=None, description="The banner as printed.")
+    categories: list[FormularyCategory] = Field(default_factory=list)
     classes: list[FormularyClass] = Field(default_factory=list)
     drugs: list[FormularyDrug] = Field(default_factory=list)
 

@@ -47,6 +47,7 @@ from ..model.policy import Leaf, Node, PolicyDocument
 from ..text import squash as norm
 from ..version import __version__
 from .env import ENV
+from .formulary import FormularyView, formulary_view, render_csv
 
 ReportFormat = Literal["html", "md", "json"]
 FORMATS: tuple[ReportFormat, ...] = ("html", "md", "json")
@@ -305,6 +306,7 @@ class ReportContext:
     format_changes: tuple[ChangeView, ...]
     code_findings: tuple[CodeFindingView, ...]
     change_count: int
+    formulary: FormularyView | None = None
 
     @property
     def title(self) -> str:
@@ -874,6 +876,7 @@ def build_context(
             for f in changeset.code_findings
         ),
         change_count=len(changeset.changes),
+        formulary=formulary_view(changeset, old, new, text_of),
     )
 
 
@@ -907,10 +910,13 @@ def render(
     *,
     generated_at: datetime | None = None,
 ) -> str:
-    """Render the change report of ``old`` -> ``new`` as ``html``, ``md`` or ``json``."""
+    """Render the change report of ``old`` -> ``new`` as ``html``, ``md``, ``json`` or
+    ``csv`` (one row per change)."""
     if fmt == "json":
         return dumps(changeset.model_dump(mode="json", by_alias=True))
+    if fmt == "csv":
+        return render_csv(changeset, text_of)
     if fmt not in FORMATS:
-        raise PolicyToolsError(f"unknown report format {fmt!r} (expected html, md or json)")
+        raise PolicyToolsError(f"unknown report format {fmt!r} (expected html, md, json or csv)")
     context = build_context(changeset, old, new, generated_at or default_generated_at())
     return template(fmt).render(report=context)

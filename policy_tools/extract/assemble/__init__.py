@@ -14,6 +14,7 @@ from .criteria import criteria
 from .dosing import dosing
 from .draft import Draft, Step
 from .drug import drug
+from .formulary import formulary
 from .history import history, history_lines
 from .lists import definitions, references
 from .metadata import header_metadata, service_categories
@@ -36,6 +37,7 @@ def assemble(raw: RawDocument, source: Source) -> PolicyDocument:
         definitions=draft.definitions,
         references=draft.references,
         history=draft.history,
+        formulary=draft.formulary,
         warnings=draft.warnings,
     )
 
@@ -63,5 +65,6 @@ PIPELINE: tuple[Step, ...] = (
     history,
     history_lines,
     drug,
+    formulary,
     tidy_warnings,
 )

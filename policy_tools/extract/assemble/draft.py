@@ -10,6 +10,7 @@ from ...model.policy import (
     Criteria,
     Definition,
     Dosing,
+    Formulary,
     HistoryEntry,
     PolicyMeta,
     Reference,
@@ -42,6 +43,7 @@ class Draft:
     definitions: list[Definition] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
+    formulary: Formulary | None = None
     warnings: list[Warning] = field(default_factory=list)
 
     def blocks(self, *keys: str) -> Iterable[tuple[RawSection, RawBlock]]:
