@@ -130,8 +130,11 @@ class WebSettings:
     page_scale: float = knob(
         1.5, "page images at 108 dpi: a US-letter page is 918 px wide, print legible on a laptop"
     )
+    png_level: int = knob(
+        1, "zlib level of page PNGs: level 1 encodes a canonical page 2x faster than 6, +15% bytes"
+    )
     max_page_pixels: int = knob(
-        12_000_000, "a page image never exceeds this many pixels (36 MB of RGB): bounded memory"
+        12_000_000, "a page image has at most about this many pixels (36 MB of RGB): bounded memory"
     )
     upload_max_bytes: int = knob(
         50 * 1024 * 1024, "largest upload; the biggest corpus PDF (TennCare, 279 pages) is 3 MB"

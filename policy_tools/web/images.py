@@ -99,7 +99,7 @@ def page_png(store: Path, sha256: str, pdf: Path, page: int, scale: float) -> by
         finally:
             doc.close()
     buf = io.BytesIO()
-    image.save(buf, format="PNG")
+    image.save(buf, format="PNG", compress_level=SETTINGS.web.png_level)
     data = buf.getvalue()
     _store_quietly(cached, data)
     return data

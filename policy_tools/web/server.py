@@ -8,7 +8,7 @@ URLs (a contract; each page has a ``.json`` twin for scripts):
 - ``/policy/<number>/compare/<old-date>...<new-date>`` (``.json``: the change set);
 - ``/policy/<number>/compare/<old>...<new>/case?met=<id>`` (``case.json``): try a case;
 - ``/policy/<number>/<date>/page/<n>.png`` and ``/policy/<number>/<date>/source.pdf``;
-- ``/upload`` (GET the form, POST a PDF; ``POST /upload.json`` answers in JSON).
+- ``/upload`` (GET the form, POST a PDF; ``/upload.json``: the limits, or the outcome).
 
 Safety: every name from a URL goes through ``StoreView`` (listed keys and dates only);
 answers carry a strict Content-Security-Policy (this app's own files only, no inline
@@ -251,7 +251,7 @@ class WebApp:
         )
 
     def upload_form(self, request: Request) -> Response:
-        return self.respond(upload_page(), False)
+        return self.respond(upload_page(), _wants_json(request))
 
     async def upload(self, request: Request) -> Response:
         origin = request.headers.get("origin")
@@ -308,6 +308,7 @@ class WebApp:
             Route("/codes.json", self.codes),
             Route("/upload", self.upload_form, methods=["GET"]),
             Route("/upload", self.upload, methods=["POST"]),
+            Route("/upload.json", self.upload_form, methods=["GET"]),
             Route("/upload.json", self.upload, methods=["POST"]),
             Route("/static/{name}", self.static),
             Route("/policy/{number}", self.timeline),

@@ -54,10 +54,9 @@ def _too_large() -> WebError:
 def safe_name(name: str | None) -> str:
     """A file name safe to create: last path component, safe characters, ends in .pdf."""
     base = strip_control(name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    base = _UNSAFE.sub("-", base).strip(" .-_")
     stem = base[:-4] if base.lower().endswith(".pdf") else base
-    stem = stem[: SETTINGS.web.upload_name_max].strip(" .-_") or "upload"
-    return f"{stem}.pdf"
+    stem = _UNSAFE.sub("-", stem).strip(" .-_")[: SETTINGS.web.upload_name_max]
+    return f"{stem.strip(' .-_') or 'upload'}.pdf"
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

@@ -163,6 +163,23 @@ def _revision_rows(view: StoreView, entry: CatalogPolicy) -> list[RevisionRow]:
     return rows
 
 
+def _revision_data(policy: str, row: RevisionRow) -> dict[str, Any]:
+    return {
+        "effective_date": row.date,
+        "review_type": row.review_type,
+        "source": row.source,
+        "sha256": row.sha256,
+        "format": row.format,
+        "pages": row.pages,
+        "ingested_at": row.ingested_at or None,
+        "history_rows_added": [h.model_dump(mode="json") for h in row.added_rows],
+        "compare_with_previous": compare_url(policy, row.previous, row.date)
+        if row.previous
+        else None,
+        "source_pdf": row.url_pdf,
+    }
+
+
 def timeline_page(view: StoreView, policy: str) -> Page:
     entry = view.catalog().get(policy)
     if entry is None:
@@ -175,16 +192,7 @@ def timeline_page(view: StoreView, policy: str) -> Page:
         "policy": entry.key,
         "number": entry.number,
         "name": entry.name,
-        "revisions": [
-            {
-                **{k: v for k, v in asdict(r).items() if k not in ("added_rows", "all_rows")},
-                "history_rows_added": [h.model_dump(mode="json") for h in r.added_rows],
-                "compare_with_previous": compare_url(entry.key, r.previous, r.date)
-                if r.previous
-                else None,
-            }
-            for r in rows
-        ],
+        "revisions": [_revision_data(entry.key, r) for r in rows],
     }
     context = {"entry": entry, "rows": rows}
     return Page("web/policy.html", f"{entry.key} timeline", context, data)
