@@ -264,3 +264,29 @@ def test_time_to_first_render(browser: Any, hand_boxed: Path, tmp_path: Path) ->
     (tmp_path / "timings.json").write_text(json.dumps(timings))
     print("compare page, time to load:", {k: f"{v:.3f} s" for k, v in timings.items()})
     assert min(timings["with cache"], timings["with cache again"]) < 1.0, timings
+
+
+def test_clicking_a_change_scrolls_both_panes(browser: Any, hand_boxed: Path) -> None:
+    """A click on a change (not on a link): its marks on both sides are shown; a change
+    without a box (here C048, a sentence of the initial-criteria section: 2025 p. 1,
+    2026 p. 2) outlines its page on each side."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    with LiveServer(hand_boxed) as live:
+        watch = Watch(page, live.url)
+        page.goto(live.url + COMPARE)
+        page.locator(".change-block[data-change=C048] .change-summary").click()
+        expect(page).to_have_url(live.url + COMPARE + "#change-C048")
+        for side, number in (("old", 1), ("new", 2)):
+            figure = page.locator(f"#{side}-page-{number}")
+            expect(figure).to_have_class("pdf-page page-active")
+            inside = page.evaluate(
+                """([side, n]) => { const f = document.getElementById(`${side}-page-${n}`)
+                .getBoundingClientRect(), p = document.getElementById(`pane-${side}`)
+                .getBoundingClientRect(); return f.top < p.bottom && f.bottom > p.top; }""",
+                [side, number],
+            )
+            assert inside, side
+        assert watch.problems == []
+    page.close()
