@@ -80,7 +80,6 @@ def search_policies(query: str, revisions: Sequence[RevisionSummary]) -> list[Po
         for rev in revs:
             for name, values in _fields(rev).items():
                 texts[name] += " | " + " | ".join(_folded(v) for v in values if v)
-        matched: list[str] = []
         if not all(any(w in texts[f] for f in FIELDS) for w in words):
             continue
         matched = [f for f in FIELDS if any(w in texts[f] for w in words)]
