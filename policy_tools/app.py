@@ -14,7 +14,7 @@ from .codegen.outcomes import OutcomeReport, outcome_report
 from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .extract import extract_file
-from .io import atomic_write_text
+from .io import atomic_write_text, sha256_file
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
 from .model.policy import PolicyDocument
@@ -27,6 +27,7 @@ from .store import (
     IngestResult,
     catalog,
     ingest_paths,
+    keep_source,
     list_revisions,
     load_revision,
     read_revision_file,
@@ -53,6 +54,7 @@ __all__ = [
     "revisions",
     "schema",
     "show",
+    "store_path",
     "write_reports",
 ]
 
@@ -138,12 +140,38 @@ def ingest(
     reports: bool = True,
     reports_dir: Path | None = None,
     progress: Progress | None = None,
+    keep_sources: bool = False,
 ) -> IngestResult:
-    """Store every policy file in ``paths``; write change reports for newer revisions."""
+    """Store every policy file in ``paths``; write change reports for newer revisions.
+
+    ``keep_sources``: keep a copy of every stored PDF under ``<store>/.sources`` (by
+    sha256), so ``serve`` can show its pages.
+    """
     result = ingest_paths(paths, store_dir=store_dir, jobs=jobs, replace=replace, progress=progress)
+    if keep_sources:
+        _keep_sources(result)
     if reports and result.changed:
         _change_reports(result, reports_dir or Path("reports"))
     return result
+
+
+def _keep_sources(result: IngestResult) -> None:
+    """Copy the PDF of every file that is now a stored revision (added, replaced or
+    unchanged); a copy that cannot be written is a note, the revision stays stored."""
+    for res in result.files:
+        if res.status == "failed" or not res.ref:
+            continue
+        source = Path(res.source)
+        try:
+            keep_source(result.store, source, sha256_file(source))
+        except (OSError, PolicyToolsError) as err:
+            result.report_notes.append(f"{source.name}: source copy not kept ({err})")
+
+
+def store_path(store_dir: Path | str | None = None) -> Path:
+    """The store folder a command works on (``--store``, ``$POLICY_TOOLS_STORE`` or
+    ``./extracted``)."""
+    return resolve_store(store_dir)
 
 
 def policies(store_dir: Path | str | None = None) -> Catalog:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import app
+from . import app, web
 from .errors import PolicyToolsError
 from .io import atomic_write_text, dumps
 from .model.changeset import ChangeSet
@@ -147,6 +147,11 @@ class _Progress:
 @store_option
 @click.option("--replace", is_flag=True, help="Overwrite a stored revision from another source.")
 @click.option(
+    "--keep-sources",
+    is_flag=True,
+    help="Keep a copy of each stored PDF in <store>/.sources (serve shows its pages).",
+)
+@click.option(
     "-j",
     "--jobs",
     default=1,
@@ -166,6 +171,7 @@ def ingest(
     paths: tuple[Path, ...],
     store_dir: Path | None,
     replace: bool,
+    keep_sources: bool,
     jobs: int,
     no_reports: bool,
     reports_dir: Path | None,
@@ -184,6 +190,7 @@ def ingest(
             reports=not no_reports,
             reports_dir=reports_dir,
             progress=progress,
+            keep_sources=keep_sources,
         )
     finally:
         progress.close()
@@ -341,6 +348,36 @@ def outcomes(old: str, new: str, store_dir: Path | None, fmt: str, output: Path 
     result = app.outcomes(old, new, store_dir)
     emit(dumps(result.to_json()) if fmt == "json" else outcomes_text(result), output)
     sys.exit(result.exit_code)
+
+
+@cli.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port."
+)
+@click.option(
+    "--sources",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder holding the source PDFs of stored revisions (repeatable).",
+)
+@handle_errors
+def serve(store_dir: Path | None, host: str, port: int, sources: tuple[Path, ...]) -> None:
+    """Browse, compare, search and try cases in a local web app (Ctrl-C stops it).
+
+    Pages: the policy list (/), code search (/codes?q=C7A.1), a policy's timeline
+    (/policy/NUMBER), a comparison beside the PDF pages
+    (/policy/NUMBER/compare/OLD-DATE...NEW-DATE), try a case, and upload.
+    """
+    if not web.is_loopback(host):
+        click.echo(
+            f"Warning: --host {host} serves beyond this machine: anyone who can reach it "
+            "can read the store and upload to it",
+            err=True,
+        )
+    click.echo(f"Serving the store {app.store_path(store_dir)} on http://{host}:{port}/", err=True)
+    web.serve(store_dir, host=host, port=port, sources=list(sources))
 
 
 if __name__ == "__main__":  # pragma: no cover

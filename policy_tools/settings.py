@@ -19,6 +19,7 @@ __all__ = [
     "MatchSettings",
     "PdfSettings",
     "Settings",
+    "WebSettings",
     "knobs",
 ]
 
@@ -148,6 +149,32 @@ class CodegenSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    page_scale: float = knob(
+        1.5, "page images at 108 dpi: a US-letter page is 918 px wide, print legible on a laptop"
+    )
+    png_level: int = knob(
+        1, "zlib level of page PNGs: level 1 encodes a canonical page 2x faster than 6, +15% bytes"
+    )
+    max_page_pixels: int = knob(
+        12_000_000, "a page image has at most about this many pixels (36 MB of RGB): bounded memory"
+    )
+    upload_max_bytes: int = knob(
+        50 * 1024 * 1024, "largest upload; the biggest corpus PDF (TennCare, 279 pages) is 3 MB"
+    )
+    upload_name_max: int = knob(120, "characters of an uploaded file name kept (the rest is cut)")
+    documents_cached: int = knob(
+        12, "parsed revisions kept in memory (a compare needs 2; TennCare's JSON is the biggest)"
+    )
+    comparisons_cached: int = knob(16, "change sets kept in memory, keyed by both sha256s")
+    search_results: int = knob(500, "rows a search lists at most; the page says when it cut")
+    case_facts: int = knob(1000, "criterion ids a 'try a case' request may name at most")
+    sources_rescan: float = knob(
+        10.0, "seconds before a missing source PDF is looked for again in --sources folders"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     html: HtmlSettings = field(default_factory=HtmlSettings)
@@ -155,6 +182,7 @@ class Settings:
     match: MatchSettings = field(default_factory=MatchSettings)
     codegen: CodegenSettings = field(default_factory=CodegenSettings)
     formulary: FormularySettings = field(default_factory=FormularySettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 SETTINGS = Settings()

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("policy_tools.codegen",),
     ("policy_tools.render",),
     ("policy_tools.app",),
-    ("policy_tools.cli",),
+    ("policy_tools.cli", "policy_tools.web"),
 )
 MAX_FUNCTION_LINES = 60
 

@@ -5,6 +5,7 @@ Layout (``extracted/`` by default, ``--store DIR`` or ``$POLICY_TOOLS_STORE``)::
     <store>/<policy-key>/<effective-date>.json   one revision (io.dumps of a PolicyDocument)
     <store>/index.json                           the catalog (derived data)
     <store>/.lock                                flock(2) guard for every store write
+    <store>/.sources/<sha256>.pdf                source PDFs kept by ``--keep-sources``
 
 The revision files are the truth; ``index.json`` is derived from them and can be
 recreated with :func:`rebuild_index`. The catalog lists, per policy, its revisions
@@ -55,11 +56,13 @@ from .refs import (
     resolve_store,
     revision_path,
 )
+from .sources import SOURCES_DIR, find_source, keep_source
 
 __all__ = [
     "DATE_RE",
     "INDEX_NAME",
     "INGEST_SUFFIXES",
+    "SOURCES_DIR",
     "STORE_ENV",
     "FileResult",
     "IngestResult",
@@ -67,7 +70,9 @@ __all__ = [
     "build_index",
     "catalog",
     "collect_sources",
+    "find_source",
     "ingest_paths",
+    "keep_source",
     "list_policies",
     "list_revisions",
     "load_revision",
