@@ -18,6 +18,7 @@ __all__ = [
     "MatchSettings",
     "PdfSettings",
     "Settings",
+    "StoreSettings",
     "knobs",
 ]
 
@@ -125,12 +126,26 @@ class CodegenSettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    key_max_chars: int = knob(
+        60, "a policy folder name stays short (file systems allow 255 bytes; paths nest it)"
+    )
+    key_hash_chars: int = knob(
+        8, "hex digits of sha256 that keep apart numbers whose folder-safe forms are equal"
+    )
+    worker_poll: float = knob(
+        0.5, "seconds between an extraction worker's checks that its parent process lives"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     html: HtmlSettings = field(default_factory=HtmlSettings)
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
     match: MatchSettings = field(default_factory=MatchSettings)
     codegen: CodegenSettings = field(default_factory=CodegenSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
 
 SETTINGS = Settings()

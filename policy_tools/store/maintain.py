@@ -1,0 +1,190 @@
+"""Reading the catalog, ``store check [--repair]`` and ``store rebuild-index``.
+
+- Reading (``versions``): the catalog brought in step with the files first (the whole
+  store, or the one policy asked for); a store without a catalog, or one this process
+  cannot lock (read-only), is read into an in-memory catalog and nothing is written.
+- ``store check`` verifies every revision file (it reads as this version's policy JSON,
+  its recorded source sha256 is a SHA-256 digest, and it agrees with its catalog row),
+  the catalog's own integrity, leftover temp files and interrupted writes. It works on
+  an in-memory copy of the catalog, so it writes nothing; ``--repair`` applies the same
+  fixes to the store and re-extracts a damaged revision from the source it was ingested
+  from when that file still has the recorded bytes.
+- ``store rebuild-index`` reads every revision file again into the catalog (ingest
+  times and source paths kept).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import PolicyToolsError
+from ..extract import extract_file
+from ..io import sha256_file
+from ..model.catalog import Catalog
+from .catalog import (
+    CATALOG_NAME,
+    CatalogDB,
+    Damage,
+    existing_catalog,
+    legacy_times,
+    open_catalog,
+    to_catalog,
+)
+from .keys import storage_key
+from .layout import require_store, resolve_store, revision_path
+from .lock import store_lock
+from .sync import Mode, Problem, damaged_problem, reconcile, sync_folder
+from .write import write_revision
+
+
+@dataclass
+class StoreReport:
+    """What a check, repair or rebuild found."""
+
+    store: Path
+    catalog: Path
+    policies: int = 0
+    revisions: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    repair: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the store is clean, 1 when anything was found (fixed or not)."""
+        return 1 if self.problems else 0
+
+
+def _counts(report: StoreReport, db: CatalogDB) -> StoreReport:
+    rows = db.rows()
+    report.policies, report.revisions = len({r.policy for r in rows}), len(rows)
+    return report
+
+
+def _read(db: CatalogDB, store: Path, policy: str | None, mode: Mode) -> list[Problem]:
+    if policy is None:
+        return reconcile(db, store, mode)
+    with db.write():
+        return sync_folder(db, store, policy, mode)
+
+
+def read_catalog(store_dir: Path | str | None, policy: str | None = None) -> Catalog:
+    """The catalog in step with the files (of one policy, or of the whole store)."""
+    store = require_store(resolve_store(store_dir))
+    db = existing_catalog(store)
+    try:
+        if db is not None:
+            try:
+                with store_lock(store):
+                    problems = _read(db, store, policy, Mode())
+                rows = db.rows(policy)
+                return to_catalog(store, rows, [p.line() for p in problems if not p.quiet])
+            except PolicyToolsError:  # cannot lock (a read-only store): read, write nothing
+                mem = db.copy_to_memory()
+        else:
+            mem = CatalogDB.memory()
+        problems = _read(mem, store, policy, Mode(files=False, fresh=True))
+        return to_catalog(store, mem.rows(policy), [p.line() for p in problems if not p.quiet])
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _integrity(db: CatalogDB) -> list[Problem]:
+    result = [str(r[0]) for r in db.conn.execute("PRAGMA quick_check")]
+    if result == ["ok"]:
+        return []
+    what = f"SQLite integrity check failed ({'; '.join(result[:3])})"
+    return [Problem(db.path or Path(CATALOG_NAME), what, "rebuilt from the revision files")]
+
+
+def _interrupted(db: CatalogDB, store: Path) -> list[Problem]:
+    return [
+        Problem(revision_path(store, p, d), "interrupted write (journal)", "folder re-read")
+        for p, d in db.pending()
+    ]
+
+
+def check_store(store_dir: Path | str | None) -> StoreReport:
+    """``store check``: every problem of the store, nothing written."""
+    store = require_store(resolve_store(store_dir))
+    report = StoreReport(store, store / CATALOG_NAME)
+    disk = existing_catalog(store)
+    if disk is None:  # derived data not built yet: verify the files alone
+        mem = CatalogDB.memory()
+        reconcile(mem, store, Mode(files=False, fresh=True))
+    else:
+        try:
+            report.problems += _integrity(disk) + _interrupted(disk, store)
+            mem = disk.copy_to_memory()
+        finally:
+            disk.close()
+    report.problems += reconcile(mem, store, Mode(files=False, verify=True))
+    return _counts(report, mem)
+
+
+def _reextract(db: CatalogDB, store: Path, d: Damage) -> str | None:
+    """Rewrite a damaged revision from its recorded source; the action done, or None."""
+    source = Path(d.source_path) if d.source_path else None
+    if source is None or not source.is_file() or not d.sha256 or sha256_file(source) != d.sha256:
+        return None
+    try:
+        doc = extract_file(source)
+        if storage_key(doc, source)[:2] != (d.policy, d.effective_date):
+            return None
+    except PolicyToolsError:
+        return None
+    write_revision(db, store, (d.policy, d.effective_date), doc, str(source))
+    return f"re-extracted from {source}"
+
+
+def _repair_damaged(db: CatalogDB, store: Path, problems: list[Problem]) -> None:
+    for d in db.damages():
+        path = revision_path(store, d.policy, d.effective_date)
+        action = _reextract(db, store, d)
+        for p in problems:
+            if p.path == path and p.action is None and action:
+                p.action, p.done = action, True
+        if action and not any(p.path == path for p in problems):
+            problems.append(Problem(path, "damaged revision file", action, done=True))
+
+
+def repair_store(store_dir: Path | str | None) -> StoreReport:
+    """``store check --repair``: the problems of the store, each fixed where it can be."""
+    store = require_store(resolve_store(store_dir))
+    report = StoreReport(store, store / CATALOG_NAME, repair=True)
+    with store_lock(store):
+        db, why = open_catalog(store)
+        try:
+            if why is not None and why != "created":
+                report.problems.append(Problem(report.catalog, why, "rebuilt", done=True))
+            bad = _integrity(db)
+            report.problems += bad + _interrupted(db, store)
+            mode = Mode(verify=True, fresh=bool(bad) or why is not None, legacy=legacy_times(store))
+            report.problems += reconcile(db, store, mode)
+            _repair_damaged(db, store, report.problems)
+            for p in report.problems:
+                p.done = p.done or p.action is not None
+            return _counts(report, db)
+        finally:
+            db.close()
+
+
+def rebuild_catalog(store_dir: Path | str | None) -> StoreReport:
+    """``store rebuild-index``: every revision file read again into the catalog."""
+    store = require_store(resolve_store(store_dir))
+    report = StoreReport(store, store / CATALOG_NAME)
+    with store_lock(store):
+        db = open_catalog(store)[0]
+        try:
+            mode = Mode(verify=True, fresh=True, legacy=legacy_times(store))
+            found = reconcile(db, store, mode)
+            report.problems = [p for p in found if not p.quiet and not p.done]
+            return _counts(report, db)
+        finally:
+            db.close()
+
+
+def damaged_report(db: CatalogDB, store: Path) -> list[Problem]:
+    """The known damaged revision files, each named with its fix."""
+    return [damaged_problem(store, d) for d in db.damages()]
