@@ -176,17 +176,21 @@ class CatalogDB:
             str(path) if path else ":memory:", timeout=BUSY_MS / 1000, isolation_level=None
         )
         db = cls(conn, path)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-        if path is not None:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a killed process loses nothing
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, CATALOG_FORMAT):
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            if path is not None:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a killed process loses nothing
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, CATALOG_FORMAT):
+                raise sqlite3.DatabaseError(f"catalog format {version}, expected {CATALOG_FORMAT}")
+            if version == 0:  # a new file: create the tables
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version = {CATALOG_FORMAT}")
+            conn.execute("SELECT count(*) FROM revisions").fetchone()  # reads it, or raises
+        except BaseException:
             conn.close()
-            raise sqlite3.DatabaseError(f"catalog format {version}, expected {CATALOG_FORMAT}")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version = {CATALOG_FORMAT}")
-        conn.execute("SELECT count(*) FROM revisions").fetchone()  # reads it, or raises
+            raise
         return db
 
     @classmethod
@@ -328,7 +332,7 @@ def open_catalog(store: Path) -> tuple[CatalogDB, str | None]:
         return CatalogDB.connect(path), None
     except sqlite3.DatabaseError as err:
         remove_catalog(path)
-        return _connect_or_fail(path), f"the catalog {path} was unreadable ({err}); rebuilt"
+        return _connect_or_fail(path), f"the catalog was unreadable ({err})"
 
 
 def _connect_or_fail(path: Path) -> CatalogDB:

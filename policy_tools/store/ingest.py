@@ -20,7 +20,7 @@ from .keys import policy_key, storage_key
 from .layout import resolve_store, revision_path
 from .lock import store_lock
 from .pool import run_pool
-from .sync import Mode, Problem, heal, reconcile, sync_folder
+from .sync import REBUILT, Mode, Problem, heal, reconcile, sync_folder
 from .write import write_revision
 
 # Folders are searched for these; a file named on the command line is always tried.
@@ -382,8 +382,8 @@ def open_store(store: Path) -> Iterator[tuple[CatalogDB, list[Problem]]]:
                 mode = Mode(fresh=True, legacy=legacy_times(store))
                 problems = reconcile(db, store, mode)
                 if why != "created":
-                    path = db.path or store
-                    problems.insert(0, Problem(path, why, "rebuilt", done=True))
+                    fixed = Problem(db.path or store, why, REBUILT, done=True)
+                    problems.insert(0, fixed)
         except BaseException:
             db.close()
             raise

@@ -34,7 +34,7 @@ from .catalog import (
 from .keys import storage_key
 from .layout import require_store, resolve_store, revision_path
 from .lock import store_lock
-from .sync import Mode, Problem, damaged_problem, reconcile, sync_folder
+from .sync import REBUILT, Mode, Problem, damaged_problem, reconcile, sync_folder
 from .write import write_revision
 
 
@@ -95,7 +95,7 @@ def _integrity(db: CatalogDB) -> list[Problem]:
     if result == ["ok"]:
         return []
     what = f"SQLite integrity check failed ({'; '.join(result[:3])})"
-    return [Problem(db.path or Path(CATALOG_NAME), what, "rebuilt from the revision files")]
+    return [Problem(db.path or Path(CATALOG_NAME), what, REBUILT)]
 
 
 def _interrupted(db: CatalogDB, store: Path) -> list[Problem]:
@@ -110,7 +110,10 @@ def check_store(store_dir: Path | str | None) -> StoreReport:
     store = require_store(resolve_store(store_dir))
     report = StoreReport(store, store / CATALOG_NAME)
     disk = existing_catalog(store)
-    if disk is None:  # derived data not built yet: verify the files alone
+    if disk is None:  # derived data not built yet (or unreadable): verify the files alone
+        if report.catalog.exists():
+            what = "the catalog is not a readable SQLite database"
+            report.problems.append(Problem(report.catalog, what, REBUILT))
         mem = CatalogDB.memory()
         reconcile(mem, store, Mode(files=False, fresh=True))
     else:
@@ -157,7 +160,7 @@ def repair_store(store_dir: Path | str | None) -> StoreReport:
         db, why = open_catalog(store)
         try:
             if why is not None and why != "created":
-                report.problems.append(Problem(report.catalog, why, "rebuilt", done=True))
+                report.problems.append(Problem(report.catalog, why, REBUILT, done=True))
             bad = _integrity(db)
             report.problems += bad + _interrupted(db, store)
             mode = Mode(verify=True, fresh=bool(bad) or why is not None, legacy=legacy_times(store))

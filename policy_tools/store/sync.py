@@ -34,6 +34,7 @@ from .layout import (
 )
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+REBUILT = "rebuilt from the revision files"
 LEGACY_MEMO = ".ingest-cache.json"  # the JSON memo of earlier versions (now in the catalog)
 
 
@@ -52,7 +53,7 @@ class Problem:
         head = f"{self.path}: {self.what}"
         if self.action is None:
             return f"{head}; fix: {self.fix}" if self.fix else head
-        return f"{head}; {'--repair: ' if check and not self.done else ''}{self.action}"
+        return f"{head}; {'--repair: ' if check else ''}{self.action}"
 
 
 @dataclass
