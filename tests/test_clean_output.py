@@ -8,16 +8,13 @@ import logging
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_ingest
 from click.testing import CliRunner
 from conftest import PDF_2025
-from test_ingest import fake_extract, fake_file
+from test_ingest import fake_extract, fake_extractor, fake_file  # noqa: F401 - a fixture
 
-from policy_tools import EXTRACTOR_VERSION
 from policy_tools.cli import cli
 from policy_tools.extract import extract_file
 from policy_tools.io import dumps
@@ -28,12 +25,7 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 EVIL = "e\x1b[2J\x1b]0;owned\x07v\u202eil\x9b"
 
 
-@pytest.fixture(autouse=True)
-def use_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
-    test_ingest.CALLS.clear()
-    test_ingest.FAKE_VERSION["value"] = EXTRACTOR_VERSION
-    yield
+pytestmark = pytest.mark.usefixtures("fake_extractor")
 
 
 def test_file_names_in_ingest_lines_and_errors_are_clean(tmp_path: Path) -> None:

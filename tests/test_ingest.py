@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,27 @@ def fake_file(
     return path
 
 
-@pytest.fixture(autouse=True)
-def use_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if "real_extractor" in request.fixturenames:
-        return
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
+def install_fake(
+    monkeypatch: pytest.MonkeyPatch, extractor: Callable[[Path], PolicyDocument] = fake_extract
+) -> None:
+    """Ingest (and the store repair) extract with ``extractor``; a fresh call log."""
+    monkeypatch.setattr("policy_tools.store.ingest.extract_file", extractor)
+    monkeypatch.setattr("policy_tools.store.maintain.extract_file", extractor)
     CALLS.clear()
     FAKE_VERSION["value"] = EXTRACTOR_VERSION
+    monkeypatch.setitem(FAKE_VERSION, "value", EXTRACTOR_VERSION)  # restored afterwards
+
+
+@pytest.fixture
+def fake_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For other test modules: ``pytestmark = pytest.mark.usefixtures("fake_extractor")``."""
+    install_fake(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def use_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_extractor" not in request.fixturenames:
+        install_fake(monkeypatch)
 
 
 @pytest.fixture

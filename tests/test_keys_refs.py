@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_ingest
 from click.testing import CliRunner
-from test_ingest import fake_extract, fake_file
+from test_ingest import fake_extract, fake_extractor, fake_file  # noqa: F401 - a fixture
 
-from policy_tools import EXTRACTOR_VERSION
 from policy_tools.cli import cli
 from policy_tools.store import ingest_paths, policy_key
 from policy_tools.store.catalog import CATALOG_NAME
 
-
-@pytest.fixture(autouse=True)
-def use_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
-    test_ingest.CALLS.clear()
-    test_ingest.FAKE_VERSION["value"] = EXTRACTOR_VERSION
-    yield
+pytestmark = pytest.mark.usefixtures("fake_extractor")
 
 
 def h(number: str) -> str:

@@ -11,27 +11,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import test_ingest
 from click.testing import CliRunner
-from test_ingest import fake_extract, fake_file
+from test_ingest import fake_extract, fake_extractor, fake_file  # noqa: F401 - a fixture
 
-from policy_tools import EXTRACTOR_VERSION
 from policy_tools.cli import cli
 from policy_tools.store import ingest_paths
 from policy_tools.store.catalog import CATALOG_NAME, CatalogDB
 
-
-@pytest.fixture(autouse=True)
-def use_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
-    monkeypatch.setattr("policy_tools.store.maintain.extract_file", fake_extract)
-    test_ingest.CALLS.clear()
-    test_ingest.FAKE_VERSION["value"] = EXTRACTOR_VERSION
-    yield
+pytestmark = pytest.mark.usefixtures("fake_extractor")
 
 
 def run(*args: str) -> tuple[int, list[str]]:

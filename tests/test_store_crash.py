@@ -23,7 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,8 @@ def hostile_extract(path: Path) -> PolicyDocument:
 
 
 @pytest.fixture(autouse=True)
-def use_fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", hostile_extract)
-    test_ingest.CALLS.clear()
-    test_ingest.FAKE_VERSION["value"] = EXTRACTOR_VERSION
-    yield
-    test_ingest.FAKE_VERSION["value"] = EXTRACTOR_VERSION
+def use_fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    test_ingest.install_fake(monkeypatch, hostile_extract)
 
 
 def memo(store: Path) -> dict[str, Any]:

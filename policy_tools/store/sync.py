@@ -200,9 +200,12 @@ def sync_folder(
             problems.append(_remove_temp(Path(entry.path), mode))
         elif is_revision_name(entry.name) and entry.is_file():
             date = entry.name.removesuffix(".json")
-            seen.add(date)
             known_file = (rows.get(date), damages.get(date))
-            problems += sync_file(db, store, (policy, date), mode, known_file)
+            try:
+                problems += sync_file(db, store, (policy, date), mode, known_file)
+            except FileNotFoundError:  # removed while we looked: gone, like the others
+                continue
+            seen.add(date)
     for date in sorted((set(rows) | set(damages)) - seen):
         if date in rows:
             path = revision_path(store, policy, date)
