@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,24 @@ def test_unreadable_catalog_is_named_and_rebuilt(store: Path) -> None:
     line = res.store_problems[0].line()
     assert line.startswith(f"{store / CATALOG_NAME}: the catalog was unreadable (")
     assert line.endswith("); rebuilt from the revision files")
+    assert run("store", "check", "--store", str(store))[0] == 0
+
+
+def test_catalog_failing_its_integrity_check_is_named_and_rebuilt(store: Path) -> None:
+    catalog = store / CATALOG_NAME
+    conn = sqlite3.connect(catalog)
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'revisions_sha256'")
+    page = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(catalog.read_bytes())
+    data[(root[0] - 1) * page + 8 : root[0] * page] = b"\xab" * (page - 8)  # an index page
+    catalog.write_bytes(bytes(data))
+    code, out = run("store", "check", "--store", str(store))
+    assert code == 1
+    assert out[1].startswith(f"  {catalog}: SQLite integrity check failed (")
+    assert out[1].endswith("; --repair: rebuilt from the revision files")
+    code, out = run("store", "check", "--repair", "--store", str(store))
+    assert code == 1 and out[0].startswith(f"Repaired {store}: 3 policies, 4 revisions; 1 problem")
     assert run("store", "check", "--store", str(store))[0] == 0
 
 

@@ -15,10 +15,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import PolicyToolsError
+from ..errors import PolicyToolsError, StoreError
 from ..extract import extract_file
 from ..io import sha256_file
 from ..model.catalog import Catalog
@@ -29,12 +30,13 @@ from .catalog import (
     existing_catalog,
     legacy_times,
     open_catalog,
+    remove_catalog,
     to_catalog,
 )
 from .keys import storage_key
 from .layout import require_store, resolve_store, revision_path
 from .lock import store_lock
-from .sync import REBUILT, Mode, Problem, damaged_problem, reconcile, sync_folder
+from .sync import REBUILT, Mode, Problem, reconcile, sync_folder
 from .write import write_revision
 
 
@@ -68,33 +70,43 @@ def _read(db: CatalogDB, store: Path, policy: str | None, mode: Mode) -> list[Pr
         return sync_folder(db, store, policy, mode)
 
 
+def _read_locked(db: CatalogDB, store: Path, policy: str | None) -> tuple[CatalogDB, list[Problem]]:
+    """Sync the on-disk catalog under the lock; a store that cannot be locked (read-only)
+    is read into an in-memory copy instead, and nothing is written."""
+    try:
+        with store_lock(store):
+            return db, _read(db, store, policy, Mode())
+    except StoreError:
+        copy = db.copy_to_memory()
+        db.close()
+        return copy, _read(copy, store, policy, Mode(files=False))
+
+
 def read_catalog(store_dir: Path | str | None, policy: str | None = None) -> Catalog:
     """The catalog in step with the files (of one policy, or of the whole store)."""
     store = require_store(resolve_store(store_dir))
     db = existing_catalog(store)
+    if db is None:  # no catalog yet: derive one in memory, write nothing
+        db = CatalogDB.memory()
+        problems = _read(db, store, policy, Mode(files=False, fresh=True))
+    else:
+        db, problems = _read_locked(db, store, policy)
     try:
-        if db is not None:
-            try:
-                with store_lock(store):
-                    problems = _read(db, store, policy, Mode())
-                rows = db.rows(policy)
-                return to_catalog(store, rows, [p.line() for p in problems if not p.quiet])
-            except PolicyToolsError:  # cannot lock (a read-only store): read, write nothing
-                mem = db.copy_to_memory()
-        else:
-            mem = CatalogDB.memory()
-        problems = _read(mem, store, policy, Mode(files=False, fresh=True))
-        return to_catalog(store, mem.rows(policy), [p.line() for p in problems if not p.quiet])
+        lines = [p.line() for p in problems if not p.quiet]
+        return to_catalog(store, db.rows(policy), lines)
     finally:
-        if db is not None:
-            db.close()
+        db.close()
 
 
 def _integrity(db: CatalogDB) -> list[Problem]:
-    result = [str(r[0]) for r in db.conn.execute("PRAGMA quick_check")]
+    try:
+        result = [str(r[0]) for r in db.conn.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as err:
+        result = [str(err)]
     if result == ["ok"]:
         return []
-    what = f"SQLite integrity check failed ({'; '.join(result[:3])})"
+    found = [line for r in result for line in r.splitlines() if line and "***" not in line]
+    what = f"SQLite integrity check failed ({'; '.join(found[:3])})"
     return [Problem(db.path or Path(CATALOG_NAME), what, REBUILT)]
 
 
@@ -152,18 +164,29 @@ def _repair_damaged(db: CatalogDB, store: Path, problems: list[Problem]) -> None
             problems.append(Problem(path, "damaged revision file", action, done=True))
 
 
+def _open_sound(store: Path, report: StoreReport) -> tuple[CatalogDB, bool]:
+    """The catalog, created again when it does not read or fails its integrity check;
+    with whether it is new (to be read from the files whole)."""
+    db, why = open_catalog(store)
+    bad = _integrity(db)
+    if bad:
+        db.close()
+        remove_catalog(report.catalog)
+        db, why = open_catalog(store)[0], bad[0].what
+    if why is not None and why != "created":
+        report.problems.append(Problem(report.catalog, why, REBUILT, done=True))
+    return db, why is not None
+
+
 def repair_store(store_dir: Path | str | None) -> StoreReport:
     """``store check --repair``: the problems of the store, each fixed where it can be."""
     store = require_store(resolve_store(store_dir))
     report = StoreReport(store, store / CATALOG_NAME, repair=True)
     with store_lock(store):
-        db, why = open_catalog(store)
+        db, fresh = _open_sound(store, report)
         try:
-            if why is not None and why != "created":
-                report.problems.append(Problem(report.catalog, why, REBUILT, done=True))
-            bad = _integrity(db)
-            report.problems += bad + _interrupted(db, store)
-            mode = Mode(verify=True, fresh=bool(bad) or why is not None, legacy=legacy_times(store))
+            report.problems += _interrupted(db, store)
+            mode = Mode(verify=True, fresh=fresh, legacy=legacy_times(store))
             report.problems += reconcile(db, store, mode)
             _repair_damaged(db, store, report.problems)
             for p in report.problems:
@@ -186,8 +209,3 @@ def rebuild_catalog(store_dir: Path | str | None) -> StoreReport:
             return _counts(report, db)
         finally:
             db.close()
-
-
-def damaged_report(db: CatalogDB, store: Path) -> list[Problem]:
-    """The known damaged revision files, each named with its fix."""
-    return [damaged_problem(store, d) for d in db.damages()]

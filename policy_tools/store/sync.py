@@ -134,8 +134,8 @@ def _compare(old: RevisionRow | None, new: RevisionRow, path: Path, mode: Mode) 
         return [Problem(path, "revision file missing from the catalog", "added to the catalog")]
     if old.describes(new):
         return []
-    if old.file_sha256 == new.file_sha256:  # touched, same bytes
-        return [Problem(path, "catalog row out of date", "row updated", quiet=True)]
+    if old.file_sha256 == new.file_sha256:  # touched, same bytes: the row catches up
+        return []
     what = "revision file changed since it was catalogued"
     if (old.file_size, old.file_mtime_ns) == (new.file_size, new.file_mtime_ns):
         what += " (same size and time: changed on disk?)"
