@@ -44,6 +44,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_extract.py
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_catalog.py
 	$(BIN)/python benchmarks/bench_report.py
 
 clean:

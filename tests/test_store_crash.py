@@ -345,11 +345,15 @@ def test_upgrade_killed_at_many_points_recovers(tmp_path: Path) -> None:
 
     old_store(tmp_path / "probe")
     total = count_lines(lambda: ingest_paths(files, store_dir=tmp_path / "probe"))
+    killed = 0
     for n, at in enumerate(_points(total, 25)):
         store = tmp_path / f"s{n}"
         old_store(store)
-        in_child(line_killer(at, [0]), lambda s=store: ingest_paths(files, store_dir=s))
+        status = in_child(line_killer(at, [0]), lambda s=store: ingest_paths(files, store_dir=s))
+        killed += os.WIFSIGNALED(status)
         assert_recovers(store, files, want)
+    assert killed >= 20
+    print(f"\nkill test (upgrade): {killed} kills over {total} traced lines, all recovered")
 
 
 def test_ingest_killed_inside_sqlite_recovers(tmp_path: Path) -> None:
@@ -385,6 +389,7 @@ def test_parent_killed_at_random_times_with_two_workers(tmp_path: Path) -> None:
     ]
     ingest_paths(files, store_dir=tmp_path / "reference")
     want = snapshot(tmp_path / "reference")
+    killed = 0
     for n, delay in enumerate((0.05, 0.1, 0.15, 0.2, 0.3, 0.45)):
         store = tmp_path / f"t{n}"
         pid = os.fork()
@@ -394,11 +399,14 @@ def test_parent_killed_at_random_times_with_two_workers(tmp_path: Path) -> None:
             finally:
                 os._exit(0)
         time.sleep(delay)
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if os.waitpid(pid, os.WNOHANG)[0] == 0:  # still running: kill it
+            os.kill(pid, signal.SIGKILL)
+            killed += os.WIFSIGNALED(os.waitpid(pid, 0)[1])
         res = ingest_paths(files, store_dir=store)
         assert snapshot(store) == want and res.damaged == []
         assert check_store(store).problems == []
+    assert killed >= 3
+    print(f"\nkill test (-j 2, killed from outside at random times): {killed} kills, all recovered")
 
 
 def test_sqlite_catalog_is_wal(tmp_path: Path) -> None:
