@@ -166,7 +166,8 @@ def run_pool(
             ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
             for pos, w in enumerate(workers):
                 if w.index is not None and {w.conn, w.process.sentinel} & ready:
-                    yield _collect(w)
-                    hand_out(pos)
+                    done = _collect(w)
+                    hand_out(pos)  # the next file first: it is read while we store this one
+                    yield done
     finally:
         _stop(workers)
