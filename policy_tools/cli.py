@@ -8,7 +8,9 @@ exit code.
 from __future__ import annotations
 
 import functools
+import io
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -121,6 +123,19 @@ class CleanGroup(click.Group):
         except click.ClickException as err:
             err.message = strip_control(err.message)  # type: ignore[misc]
             raise
+        except BrokenPipeError:  # stdout closed early (`| head`): a failed output, exit 2
+            _silence_stdout()
+            click.echo("Error: cannot write to standard output (broken pipe)", err=True)
+            sys.exit(2)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (tests)
+        pass
 
 
 class _StderrLog(logging.Handler):

@@ -139,3 +139,21 @@ def test_store_under_a_file_is_one_line(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["ingest", str(src), "--store", str(blocker / "store")])
     assert res.exit_code == 2 and res.output.count("\n") == 1
     assert res.output.startswith(f"Error: cannot write to the store {blocker / 'store'} (")
+
+
+def test_stdout_closed_early_is_one_line_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``policy-tools diff ... | head``: a failed write, so exit 2 - never 1 ("changes").
+    (Simulated: on the machine these tests were written on, writing into a closed pipe
+    did not fail, so a real pipe could not show it.)"""
+
+    def closed_pipe(*args: object, **kwargs: object) -> str:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("policy_tools.cli.diff_text", closed_pipe)
+    doc = tmp_path / "doc.json"
+    doc.write_text(extract_file(PDF_2025).model_dump_json(), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["diff", str(doc), str(doc)])
+    assert res.exit_code == 2
+    assert res.output == "Error: cannot write to standard output (broken pipe)\n"
