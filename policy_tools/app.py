@@ -13,7 +13,7 @@ from .codegen.outcomes import OutcomeReport, outcome_report
 from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .extract import extract_file
-from .io import atomic_write_text
+from .io import write_output
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
 from .model.policy import PolicyDocument
@@ -110,7 +110,7 @@ def write_reports(
     when = generated_at or default_generated_at()
     texts = [render(changeset, old, new, fmt, generated_at=when) for fmt in FORMATS]
     for path, text in zip(paths, texts, strict=True):
-        atomic_write_text(path, text)
+        write_output(path, text)
     return paths
 
 
