@@ -11,6 +11,10 @@ subprocesses, so start-up time counts):
 The code is copied to a temporary folder first and run from there (PYTHONPATH), so
 edits to the working tree during a long run cannot mix two code versions.
 
+The real corpus holds one Cigna revision printed twice (Adobe and PDFium renderings:
+other bytes, the same policy number and effective date); the second is refused by
+design, so "19 added, 1 failed" and exit code 1 of the ingest runs are expected there.
+
 Usage: ``python benchmarks/bench_ingest.py [FOLDER] [--json OUT]``
 (default folder: ../shared/corpus/real, else source_pdfs).
 """

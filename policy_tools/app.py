@@ -6,7 +6,6 @@ turns a ``PolicyToolsError`` into a one-line message and exit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from .codegen.outcomes import OutcomeReport, outcome_report
 from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .extract import extract_file
-from .io import atomic_write_text, sha256_file
+from .io import sha256_file, write_output
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
 from .model.policy import PolicyDocument
@@ -23,15 +22,17 @@ from .render.module import generate_module
 from .render.report import FORMATS, default_generated_at, render
 from .render.text import SECTIONS
 from .store import (
-    INDEX_NAME,
     IngestResult,
-    catalog,
+    StoreReport,
+    check_store,
     ingest_paths,
     keep_source,
     list_revisions,
     load_revision,
+    read_catalog,
     read_revision_file,
-    rebuild_index,
+    rebuild_catalog,
+    repair_store,
     resolve_ref,
     resolve_store,
     revision_path,
@@ -41,6 +42,7 @@ from .store.ingest import Progress
 
 __all__ = [
     "audit",
+    "check",
     "codegen",
     "diff",
     "extract",
@@ -110,7 +112,7 @@ def write_reports(
     when = generated_at or default_generated_at()
     texts = [render(changeset, old, new, fmt, generated_at=when) for fmt in FORMATS]
     for path, text in zip(paths, texts, strict=True):
-        atomic_write_text(path, text)
+        write_output(path, text)
     return paths
 
 
@@ -175,21 +177,21 @@ def store_path(store_dir: Path | str | None = None) -> Path:
 
 
 def policies(store_dir: Path | str | None = None) -> Catalog:
-    """The catalog of stored policies."""
-    return catalog(resolve_store(store_dir))
+    """The catalog of stored policies (a missing store folder is an error)."""
+    return read_catalog(store_dir)
 
 
 def revisions(policy: str, store_dir: Path | str | None = None) -> CatalogPolicy:
     """One policy's entry in the catalog (its revisions, oldest first)."""
     store = resolve_store(store_dir)
     ref = resolve_ref(policy.partition("@")[0], store)
-    entry = catalog(store).get(ref.policy)
+    cat = read_catalog(store, ref.policy)
+    entry = cat.get(ref.policy)
     if entry is None:
         raise StoreError(
-            f"{ref.policy} is stored but missing from {store / INDEX_NAME}; "
-            "run `policy-tools store rebuild-index`"
+            f"none of the revision files of {ref.policy} reads: {'; '.join(cat.problems)}"
         )
-    return entry
+    return entry.model_copy(update={"problems": cat.problems})
 
 
 def show(
@@ -203,19 +205,14 @@ def show(
     return load_revision(ref, store_dir)
 
 
-@dataclass(frozen=True)
-class Rebuilt:
-    path: Path
-    policies: int
-    revisions: int
+def rebuild(store_dir: Path | str | None = None) -> StoreReport:
+    """Recreate the catalog from the revision files (damaged ones named)."""
+    return rebuild_catalog(store_dir)
 
 
-def rebuild(store_dir: Path | str | None = None) -> Rebuilt:
-    """Recreate the catalog from the revision files."""
-    store = resolve_store(store_dir)
-    index = rebuild_index(store)
-    n_rev = sum(len(p["revisions"]) for p in index["policies"].values())
-    return Rebuilt(store / INDEX_NAME, len(index["policies"]), n_rev)
+def check(store_dir: Path | str | None = None, *, repair: bool = False) -> StoreReport:
+    """Verify the store (``repair``: and fix what can be fixed)."""
+    return repair_store(store_dir) if repair else check_store(store_dir)
 
 
 def codegen(ref: str, store_dir: Path | str | None = None) -> str:

@@ -8,6 +8,9 @@ exit code.
 from __future__ import annotations
 
 import functools
+import io
+import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +20,7 @@ import click
 
 from . import app, web
 from .errors import PolicyToolsError
-from .io import atomic_write_text, dumps
+from .io import dumps, write_output
 from .model.changeset import ChangeSet
 from .render.text import (
     audit_text,
@@ -28,6 +31,7 @@ from .render.text import (
     policies_text,
     revisions_text,
     show_text,
+    store_report_text,
 )
 from .store import FileResult
 from .text import strip_control
@@ -90,11 +94,11 @@ def _compare_options(func: F) -> F:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Print ``text`` or write it atomically to ``output``."""
+    """Print ``text`` or write it atomically to ``output`` (a failure: OutputError)."""
     if output is None:
         click.echo(text, nl=not text.endswith("\n"))
     else:
-        atomic_write_text(output, text)
+        write_output(output, text)
         click.echo(f"Wrote {strip_control(str(output))}", err=True)
 
 
@@ -102,10 +106,73 @@ def changeset_json(cs: ChangeSet) -> str:
     return dumps(cs.model_dump(mode="json", by_alias=True))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class CleanGroup(click.Group):
+    """click's own messages (a bad option, a missing file) name what the user typed:
+    control characters are stripped from them like from every other line we print."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as err:
+            err.message = strip_control(err.message)  # type: ignore[misc]
+            raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as err:
+            err.message = strip_control(err.message)  # type: ignore[misc]
+            raise
+        except BrokenPipeError:  # stdout closed early (`| head`): a failed output, exit 2
+            _silence_stdout()
+            click.echo("Error: cannot write to standard output (broken pipe)", err=True)
+            sys.exit(2)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # not a real file (tests)
+        pass
+
+
+class _StderrLog(logging.Handler):
+    """Library log lines on stderr (``-v``), control characters stripped."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(strip_control(self.format(record)) + "\n")
+        except Exception:  # pragma: no cover - logging must never break a command
+            self.handleError(record)
+
+
+_LOGGING: list[logging.Handler] = []  # the handler this module installed
+
+
+def configure_logging(verbose: bool) -> None:
+    """Library log lines (pdfminer, pypdfium2, ...) and Python warnings reach stderr only
+    with ``-v``; otherwise they are dropped (not even Python's last-resort handler)."""
+    root = logging.getLogger()
+    for old in _LOGGING:
+        root.removeHandler(old)
+    _LOGGING.clear()
+    handler: logging.Handler = _StderrLog() if verbose else logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    _LOGGING.append(handler)
+    logging.captureWarnings(True)
+
+
+@click.group(cls=CleanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policy-tools")
-def cli() -> None:
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show library log lines and warnings on stderr."
+)
+def cli(verbose: bool) -> None:
     """Version, compare and audit clinical medical policies published as PDFs."""
+    configure_logging(verbose)
 
 
 @cli.command()
@@ -207,6 +274,8 @@ def versions(policy: str | None, store_dir: Path | None, as_json: bool) -> None:
     """List stored policies, or the revisions of POLICY."""
     if policy is None:
         cat = app.policies(store_dir)
+        for line in cat.problems:
+            click.echo(f"Problem: {strip_control(line)}", err=True)
         if as_json:
             items = [
                 {
@@ -251,7 +320,7 @@ def show(ref: str, store_dir: Path | None, section: str | None, as_json: bool) -
         click.echo(dumps(doc.model_dump(mode="json")[section]), nl=False)
 
 
-@cli.group()
+@cli.group(cls=CleanGroup)
 def store() -> None:
     """Maintain the version store."""
 
@@ -260,9 +329,29 @@ def store() -> None:
 @store_option
 @handle_errors
 def rebuild_index_cmd(store_dir: Path | None) -> None:
-    """Recreate extracted/index.json from the stored revision files."""
+    """Recreate the catalog (extracted/.catalog.sqlite) from the stored revision files.
+
+    Exit code 0: rebuilt; 1: rebuilt, but some revision files do not read (each named,
+    with the fix); 2: error (e.g. no store folder).
+    """
     done = app.rebuild(store_dir)
-    click.echo(f"Rebuilt {done.path}: {done.policies} policies, {done.revisions} revisions")
+    click.echo(store_report_text(done, "Rebuilt"), nl=False)
+    sys.exit(done.exit_code)
+
+
+@store.command("check")
+@store_option
+@click.option("--repair", is_flag=True, help="Fix what can be fixed, and say what was done.")
+@handle_errors
+def check_cmd(store_dir: Path | None, repair: bool) -> None:
+    """Verify every revision file (schema, recorded source sha256) and the catalog.
+
+    Names each problem with its fix; writes nothing unless --repair. Exit code 0: the
+    store is clean; 1: problems found (with --repair: found, each fixed or not); 2: error.
+    """
+    done = app.check(store_dir, repair=repair)
+    click.echo(store_report_text(done, "Repaired" if repair else "Checked"), nl=False)
+    sys.exit(done.exit_code)
 
 
 @cli.command()

@@ -9,6 +9,9 @@ class PolicyToolsError(Exception):
     """Base class; the CLI prints ``str(err)`` and exits with ``exit_code``."""
 
     exit_code = 2
+    # Whether the same input bytes fail the same way again. Ingest remembers only such
+    # failures (``<store>/.catalog.sqlite``, table ``memo``) so they are not re-extracted.
+    deterministic = True
 
 
 class InputError(PolicyToolsError):
@@ -20,9 +23,25 @@ class InputError(PolicyToolsError):
         super().__init__(f"{self.path}: {cause}")
 
 
+class TransientError(PolicyToolsError):
+    """A failure that says nothing about the input (memory, a time budget, a killed
+    worker): never remembered as bad bytes, the next ingest tries the file again."""
+
+    deterministic = False
+
+
 class StoreError(PolicyToolsError):
     """The version store refused an operation (conflict, unknown reference, ...)."""
 
 
 class ConflictError(StoreError):
     """A different source claims an already stored policy number and effective date."""
+
+
+class OutputError(PolicyToolsError):
+    """An output file cannot be written (missing permission, a path under a file, ...)."""
+
+    def __init__(self, path: str | Path, err: OSError) -> None:
+        self.path = str(path)
+        reason = err.strerror or (str(err.args[0]) if err.args else str(err))
+        super().__init__(f"cannot write {self.path}: {reason}")

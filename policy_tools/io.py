@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,12 +13,25 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .errors import OutputError
+
+# json.dumps escapes C0 controls itself; DEL, C1 controls and bidi overrides it writes
+# raw (ensure_ascii=False). They are escaped too, so JSON shown on a terminal is safe
+# and the data is unchanged (text.strip_control is the rule for text views).
+_RAW_CONTROL = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
+
 
 def dumps(data: Any) -> str:
-    """Deterministic JSON: sorted keys, 2-space indent, UTF-8 text, trailing newline."""
+    """Deterministic JSON: sorted keys, 2-space indent, UTF-8 text, trailing newline;
+    control characters escaped (a terminal never receives one raw)."""
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _RAW_CONTROL.sub(_escape, text)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -27,7 +41,11 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 
 def atomic_write_bytes(path: str | Path, data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` (bytes, or chunks of bytes) to ``path`` via a temp file in the same
-    folder and a rename: readers see the old file or the whole new one, never a part."""
+    folder and a rename: readers see the old file or the whole new one, never a part.
+
+    The temp file is ``.<name>.<random>.tmp``; a process killed mid-write leaves it
+    behind (the store removes such leftovers under its lock, see ``store/sync.py``).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -50,10 +68,28 @@ def read_chunks(path: str | Path, size: int = 1 << 20) -> Iterator[bytes]:
         yield from iter(lambda: fh.read(size), b"")
 
 
+def write_output(path: str | Path, text: str) -> None:
+    """``atomic_write_text`` for a file the user asked for (``-o``): a failure is one
+    OutputError naming the file (a path under a file, no permission, a full disk)."""
+    try:
+        atomic_write_text(path, text)
+    except (FileExistsError, NotADirectoryError) as err:
+        blocker = next((p for p in Path(path).parents if p.exists()), None)
+        if blocker is None or blocker.is_dir():
+            raise OutputError(path, err) from err
+        raise OutputError(path, NotADirectoryError(f"{blocker} is a file, not a folder")) from err
+    except OSError as err:
+        raise OutputError(path, err) from err
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_file(path: str | Path) -> str:

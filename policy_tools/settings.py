@@ -19,6 +19,7 @@ __all__ = [
     "MatchSettings",
     "PdfSettings",
     "Settings",
+    "StoreSettings",
     "WebSettings",
     "knobs",
 ]
@@ -175,6 +176,19 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class StoreSettings:
+    key_max_chars: int = knob(
+        60, "a policy folder name stays short (file systems allow 255 bytes; paths nest it)"
+    )
+    key_hash_chars: int = knob(
+        8, "hex digits of sha256 that keep apart numbers whose folder-safe forms are equal"
+    )
+    worker_poll: float = knob(
+        0.5, "seconds between an extraction worker's checks that its parent process lives"
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     pdf: PdfSettings = field(default_factory=PdfSettings)
     html: HtmlSettings = field(default_factory=HtmlSettings)
@@ -183,6 +197,7 @@ class Settings:
     codegen: CodegenSettings = field(default_factory=CodegenSettings)
     formulary: FormularySettings = field(default_factory=FormularySettings)
     web: WebSettings = field(default_factory=WebSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
 
 
 SETTINGS = Settings()

@@ -7,12 +7,15 @@ two canonical PDFs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -24,7 +27,8 @@ from policy_tools.errors import InputError
 from policy_tools.io import sha256_file
 from policy_tools.model.policy import HistoryEntry, PolicyDocument, PolicyMeta, Source
 from policy_tools.render.text import ingest_line, ingest_summary
-from policy_tools.store import collect_sources, ingest_paths, rebuild_index
+from policy_tools.store import collect_sources, ingest_paths, rebuild_catalog
+from policy_tools.store.catalog import CATALOG_NAME, CatalogDB
 
 FAKE_VERSION = {"value": EXTRACTOR_VERSION}
 CALLS: list[str] = []
@@ -76,13 +80,27 @@ def fake_file(
     return path
 
 
-@pytest.fixture(autouse=True)
-def use_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if "real_extractor" in request.fixturenames:
-        return
-    monkeypatch.setattr("policy_tools.store.ingest.extract_file", fake_extract)
+def install_fake(
+    monkeypatch: pytest.MonkeyPatch, extractor: Callable[[Path], PolicyDocument] = fake_extract
+) -> None:
+    """Ingest (and the store repair) extract with ``extractor``; a fresh call log."""
+    monkeypatch.setattr("policy_tools.store.ingest.extract_file", extractor)
+    monkeypatch.setattr("policy_tools.store.maintain.extract_file", extractor)
     CALLS.clear()
     FAKE_VERSION["value"] = EXTRACTOR_VERSION
+    monkeypatch.setitem(FAKE_VERSION, "value", EXTRACTOR_VERSION)  # restored afterwards
+
+
+@pytest.fixture
+def fake_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For other test modules: ``pytestmark = pytest.mark.usefixtures("fake_extractor")``."""
+    install_fake(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def use_fake(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_extractor" not in request.fixturenames:
+        install_fake(monkeypatch)
 
 
 @pytest.fixture
@@ -96,9 +114,21 @@ def ingest(paths: list[Path], store: Path, **kw: object) -> tuple[dict[str, str]
     return {Path(f.source).name: f.status for f in res.files}, ingest_summary(res), res.exit_code
 
 
-def index(store: Path) -> dict[str, object]:
-    data: dict[str, object] = json.loads((store / "index.json").read_text(encoding="utf-8"))
-    return data
+def index(store: Path) -> dict[str, Any]:
+    """The catalog rows as {"policies": {key: {"revisions": [row, ...]}}}, oldest first."""
+    db = CatalogDB.connect(store / CATALOG_NAME)
+    try:
+        policies: dict[str, Any] = {}
+        for row in db.rows():
+            policies.setdefault(row.policy, {"revisions": []})["revisions"].append(vars(row))
+        return {"policies": policies}
+    finally:
+        db.close()
+
+
+def remove_catalog(store: Path) -> None:
+    for p in store.glob(CATALOG_NAME + "*"):
+        p.unlink()
 
 
 def test_add_then_same_bytes_unchanged_without_extraction(tmp_path: Path, store: Path) -> None:
@@ -107,19 +137,19 @@ def test_add_then_same_bytes_unchanged_without_extraction(tmp_path: Path, store:
     status, summary, code = ingest([tmp_path / "in"], store)
     assert (status, code) == ({"a.pdf": "added", "b.pdf": "added"}, 0)
     assert "2 added, 0 unchanged, 0 replaced, 0 failed" in summary
-    revs = index(store)["policies"]["MP-1"]["revisions"]  # type: ignore[index]
+    revs = index(store)["policies"]["MP-1"]["revisions"]
     assert [(r["effective_date"], r["review_type"], r["source"], r["pages"]) for r in revs] == [
         ("2025-01-01", "Policy Inception", "a.pdf", 1),
         ("2026-01-01", "Annual Review", "b.pdf", 7),
     ]
     assert revs[0]["sha256"] == sha256_file(a)
     stored = store / "MP-1" / "2026-01-01.json"
-    before = (stored.read_bytes(), stored.stat().st_mtime_ns, (store / "index.json").read_bytes())
+    before = (stored.read_bytes(), stored.stat().st_mtime_ns, index(store))
     CALLS.clear()
     status, summary, code = ingest([a, b], store)
     assert (status, code) == ({"a.pdf": "unchanged", "b.pdf": "unchanged"}, 0)
     assert CALLS == []  # decided by sha256, the extractor never ran
-    after = (stored.read_bytes(), stored.stat().st_mtime_ns, (store / "index.json").read_bytes())
+    after = (stored.read_bytes(), stored.stat().st_mtime_ns, index(store))
     assert after == before
 
 
@@ -127,14 +157,14 @@ def test_conflict_refused_and_nothing_changed(tmp_path: Path, store: Path) -> No
     a = fake_file(tmp_path, "a.pdf", name="First")
     ingest([a], store)
     stored = store / "MP-1" / "2025-01-01.json"
-    before = (stored.read_bytes(), (store / "index.json").read_bytes())
+    before = (stored.read_bytes(), index(store))
     b = fake_file(tmp_path, "b.pdf", name="Second")
     status, summary, code = ingest([b], store)
     assert (status, code) == ({"b.pdf": "failed"}, 1)
     assert "MP-1@2025-01-01 is already stored from a.pdf (sha256 " + sha256_file(a)[:12] in summary
     assert f"b.pdf (sha256 {sha256_file(b)[:12]}) claims the same policy number" in summary
     assert "--replace" in summary
-    assert (stored.read_bytes(), (store / "index.json").read_bytes()) == before
+    assert (stored.read_bytes(), index(store)) == before
 
 
 def test_replace_overwrites_and_says_so(tmp_path: Path, store: Path) -> None:
@@ -146,7 +176,7 @@ def test_replace_overwrites_and_says_so(tmp_path: Path, store: Path) -> None:
     assert "0 added, 0 unchanged, 1 replaced, 0 failed" in summary
     doc = PolicyDocument.model_validate_json((store / "MP-1" / "2025-01-01.json").read_text())
     assert (doc.source.path, doc.policy.name) == ("b.pdf", "Second")
-    (rev,) = index(store)["policies"]["MP-1"]["revisions"]  # type: ignore[index]
+    (rev,) = index(store)["policies"]["MP-1"]["revisions"]
     assert (rev["source"], rev["sha256"]) == ("b.pdf", sha256_file(b))
 
 
@@ -236,7 +266,13 @@ def test_storage_key_fallbacks(tmp_path: Path, store: Path) -> None:
         "no policy number or name; filed under its file name as 'pdl-criteria'; "
         "no effective date; filed under the date in the file name 2025-05-01",
     )
-    assert got["odd.pdf"][:2] == ("added", "2024-P-2116-18@2025-01-01")
+    key = "2024-P-2116-18~" + hashlib.sha256(b"2024 P/2116-18").hexdigest()[:8]
+    assert got["odd.pdf"] == (
+        "added",
+        f"{key}@2025-01-01",
+        f"policy number '2024 P/2116-18' stored as '{key}' (characters outside "
+        "A-Z a-z 0-9 . _ - replaced; the hash keeps it unique)",
+    )
     assert got["undated.pdf"][0] == "failed"
     assert "undated.pdf: no effective date found" in got["undated.pdf"][2]
 
@@ -300,26 +336,38 @@ def test_rebuild_index_equals_incremental_catalog(tmp_path: Path, store: Path) -
         store,
     )
     ingest([fake_file(tmp_path, "a2.pdf", name="again")], store, replace=True)
-    incremental = (store / "index.json").read_text(encoding="utf-8")
+    incremental = index(store)
     done = app.rebuild(store)
-    assert (done.path, done.policies, done.revisions) == (store / "index.json", 2, 3)
-    assert (store / "index.json").read_text(encoding="utf-8") == incremental
-    (store / "index.json").unlink()  # without the old catalog: times from file mtimes
-    rebuild_index(store)
-    assert (store / "index.json").read_text(encoding="utf-8") == incremental
-    (store / "index.json").write_text("{garbage", encoding="utf-8")
-    rebuild_index(store)
-    assert (store / "index.json").read_text(encoding="utf-8") == incremental
+    assert (done.catalog, done.policies, done.revisions, done.problems) == (
+        store / CATALOG_NAME,
+        2,
+        3,
+        [],
+    )
+    assert index(store) == incremental  # ingest times and source paths kept
+    remove_catalog(store)  # without the old catalog: times from file mtimes
+    rebuild_catalog(store)
+    without = index(store)
+    for p in without["policies"].values():
+        for r in p["revisions"]:
+            assert r.pop("source_path") is None  # only an ingest knows where it came from
+    for p in incremental["policies"].values():
+        for r in p["revisions"]:
+            r.pop("source_path")
+    assert without == incremental
+    (store / CATALOG_NAME).write_bytes(b"this is not an SQLite database" * 100)
+    rebuild_catalog(store)
+    assert index(store)["policies"].keys() == incremental["policies"].keys()
 
 
 def test_missing_catalog_is_rebuilt_before_ingest(tmp_path: Path, store: Path) -> None:
     a = fake_file(tmp_path, "a.pdf")
     ingest([a], store)
-    (store / "index.json").unlink()
+    remove_catalog(store)
     CALLS.clear()
     assert ingest([a], store)[0] == {"a.pdf": "unchanged"}
     assert CALLS == []
-    assert "MP-1" in index(store)["policies"]  # type: ignore[operator]
+    assert "MP-1" in index(store)["policies"]
 
 
 def test_change_reports_for_newer_revisions(
@@ -396,18 +444,18 @@ def test_two_concurrent_ingests_lose_nothing(tmp_path: Path, store: Path) -> Non
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     cat = index(store)["policies"]
-    got = sorted((k, r["effective_date"]) for k, v in cat.items() for r in v["revisions"])  # type: ignore[attr-defined]
+    got = sorted((k, r["effective_date"]) for k, v in cat.items() for r in v["revisions"])
     want = sorted(
         [(f"P{n}-{i % 3}", f"20{10 + i}-0{n + 1}-01") for n in range(2) for i in range(PER_PROCESS)]
         + [("S-1", "2024-01-01")]
     )
     assert got == want
-    assert len(list(store.rglob("*.json"))) == len(want) + 1  # revisions + index.json
+    assert len(list(store.rglob("*.json"))) == len(want)  # the revisions, nothing else
     shared_rows = sorted(
         line.split()[0] for out, _ in outs for line in out.splitlines() if "S-1@2024-01-01" in line
     )
     assert shared_rows == ["added", "unchanged"]  # stored once, the other saw the same bytes
-    assert rebuild_index(store) and index(store)["policies"] == cat
+    assert rebuild_catalog(store).problems == [] and index(store)["policies"] == cat
 
 
 # --------------------------------------------------------------- CLI, real extractor
@@ -474,7 +522,7 @@ def test_cli_two_concurrent_real_ingests(tmp_path: Path, real_extractor: None) -
     ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    (entry,) = index(store)["policies"].values()  # type: ignore[attr-defined]
+    (entry,) = index(store)["policies"].values()
     assert [(r["effective_date"], r["review_type"]) for r in entry["revisions"]] == [
         ("2025-08-08", "Policy Inception"),
         ("2026-05-06", "Annual Review"),
@@ -513,7 +561,7 @@ def test_refused_bytes_are_stored_once_the_slot_is_free(tmp_path: Path, store: P
     b = fake_file(tmp_path, "b.pdf", name="Second")
     ingest([a, b], store)
     (store / "MP-1" / "2025-01-01.json").unlink()
-    rebuild_index(store)
+    rebuild_catalog(store)
     assert ingest([b], store)[0] == {"b.pdf": "added"}
     assert ingest([a], store)[0] == {"a.pdf": "failed"}
 

@@ -23,7 +23,7 @@ from policy_tools.model.policy import (
     Source,
 )
 from policy_tools.render.text import show_text
-from policy_tools.store import load_revision, rebuild_index
+from policy_tools.store import load_revision, rebuild_catalog
 
 
 def versions_view(policy: str | None, *, store_dir: Path, as_json: bool = False) -> str:
@@ -118,8 +118,28 @@ def test_bad_alias_and_missing_previous(store: Path) -> None:
 
 
 def test_empty_store_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
     with pytest.raises(StoreError, match="holds no policies"):
         load_revision(f"{POLICY}@latest", tmp_path / "empty")
+
+
+def test_missing_store_folder_is_an_error_for_reading_commands(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    runner = CliRunner()
+    for args in (
+        ["versions"],
+        ["versions", POLICY],
+        ["show", f"{POLICY}@latest"],
+        ["diff", f"{POLICY}@previous", f"{POLICY}@latest"],
+        ["report", f"{POLICY}@previous", f"{POLICY}@latest"],
+        ["store", "rebuild-index"],
+        ["store", "check"],
+    ):
+        res = runner.invoke(cli, [*args, "--store", str(missing)])
+        assert res.exit_code == 2, (args, res.output)
+        assert res.output.count("\n") == 1 and res.output.startswith("Error: "), res.output
+        assert f"no version store at {missing} (the folder does not exist" in res.output
+    assert not missing.exists()  # nothing created
 
 
 def test_store_dir_from_environment(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,14 +180,15 @@ def test_source_path_is_extracted(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_versions_view_tables(store: Path) -> None:
-    rebuild_index(store)
+    rebuild_catalog(store)
     table = versions_view(None, store_dir=store).splitlines()
     assert table[0].split() == ["POLICY", "NAME", "REVISIONS", "LATEST"]
     assert table[1].split() == [POLICY, "Imdelltra", "3", "2027-01-01"]
     assert table[2].split() == ["OTHER-1", "Imdelltra", "1", "2024-01-01"]
     revs = versions_view(POLICY, store_dir=store).splitlines()
-    assert revs[1].split() == ["EFFECTIVE", "REVIEW", "TYPE", "SOURCE", "SHA256", "PAGES"]
-    assert revs[2].split() == ["2025-08-08", "Policy", "Inception", "a.pdf", "1" * 12, "3"]
+    head = ["EFFECTIVE", "REVIEW", "TYPE", "SOURCE", "SHA256", "PAGES", "COVERAGE"]
+    assert revs[1].split() == head
+    assert revs[2].split() == ["2025-08-08", "Policy", "Inception", "a.pdf", "1" * 12, "3", "-"]
     assert revs[3].split()[:3] == ["2026-05-06", "Annual", "Review"]
     data = json.loads(versions_view(POLICY, store_dir=store, as_json=True))
     assert [r["sha256"] for r in data["revisions"]] == ["1" * 64, "2" * 64, "3" * 64]
@@ -175,10 +196,12 @@ def test_versions_view_tables(store: Path) -> None:
     assert [p["policy"] for p in listing["policies"]] == [POLICY, "OTHER-1"]
 
 
-def test_versions_view_without_index_and_empty(store: Path, tmp_path: Path) -> None:
-    assert not (store / "index.json").exists()  # derived on the fly, not written
+def test_versions_view_without_catalog_and_empty(store: Path, tmp_path: Path) -> None:
+    assert not (store / ".catalog.sqlite").exists()  # derived on the fly, not written
     assert "2027-01-01" in versions_view(POLICY, store_dir=store)
-    assert not (store / "index.json").exists()
+    assert "OTHER-1" in versions_view(None, store_dir=store)
+    assert sorted(p.name for p in store.iterdir()) == [POLICY, "OTHER-1"]
+    (tmp_path / "none").mkdir()
     assert "No policies stored" in versions_view(None, store_dir=tmp_path / "none")
     with pytest.raises(StoreError, match="stored policies: MP-RX-FP-171-25, OTHER-1"):
         versions_view("MP-X", store_dir=store)
@@ -226,7 +249,7 @@ def test_cli_versions_show_rebuild(store: Path) -> None:
     env = {"POLICY_TOOLS_STORE": str(store)}
     res = runner.invoke(cli, ["store", "rebuild-index"], env=env)
     assert res.exit_code == 0
-    assert res.output == f"Rebuilt {store / 'index.json'}: 2 policies, 4 revisions\n"
+    assert res.output == f"Rebuilt {store / '.catalog.sqlite'}: 2 policies, 4 revisions\n"
     res = runner.invoke(cli, ["versions", POLICY], env=env)
     assert res.exit_code == 0 and "2026-05-06  Annual Review" in res.output
     res = runner.invoke(cli, ["versions", "NOPE", "--store", str(store)])
@@ -243,11 +266,21 @@ def test_cli_versions_show_rebuild(store: Path) -> None:
     assert res.exit_code == 2 and "no version store at" in res.output
 
 
-def test_rebuild_refuses_damaged_revision(store: Path) -> None:
-    (store / POLICY / "2026-05-06.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(StoreError, match=r"damaged revision file.*2026-05-06\.json: not valid"):
-        rebuild_index(store)
-    assert not (store / "index.json").exists()
+def test_rebuild_names_damaged_revision_and_catalogs_the_rest(store: Path) -> None:
+    damaged = store / POLICY / "2026-05-06.json"
+    damaged.write_text("{}", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["store", "rebuild-index", "--store", str(store)])
+    assert res.exit_code == 1
+    lines = res.output.splitlines()
+    assert lines[0] == f"Rebuilt {store / '.catalog.sqlite'}: 2 policies, 3 revisions; 1 problem"
+    assert lines[1].startswith(f"  {damaged}: damaged revision file (not valid policy JSON (")
+    # nothing names its source (a catalog built from the files): the fix says what to do
+    assert lines[1].endswith(
+        f"fix: restore it (e.g. `git checkout -- {damaged}`), or remove it and re-ingest its source"
+    )
+    res = CliRunner().invoke(cli, ["versions", POLICY, "--store", str(store)])
+    assert res.exit_code == 0 and "2026-05-06" not in res.output.split("Problem:")[0]
+    assert f"Problem: {damaged}: damaged revision file" in res.output
 
 
 def test_review_type_is_newest_history_row(store: Path) -> None:

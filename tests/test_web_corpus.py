@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from policy_tools.io import atomic_write_text, dumps
 from policy_tools.model.policy import PolicyDocument
-from policy_tools.store import rebuild_index, revision_path, storage_key
+from policy_tools.store import rebuild_catalog, revision_path, storage_key
 from policy_tools.web import create_app
 
 pytestmark = pytest.mark.corpus
@@ -39,7 +39,7 @@ def corpus_store(
         target = revision_path(store, key, date)
         if not target.exists():  # the Cigna control pair: same number and date, keep one
             atomic_write_text(target, dumps(doc))
-    rebuild_index(store)
+    rebuild_catalog(store)
     return store
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from conftest import GOLDEN_DIR, PDF_2025, PDF_2026
 
 from policy_tools.io import sha256_file
-from policy_tools.store import keep_source, rebuild_index
+from policy_tools.store import keep_source, rebuild_catalog
 
 POLICY = "MP-RX-FP-171-25"
 OLD, NEW = "2025-08-08", "2026-05-06"
@@ -31,7 +31,7 @@ AUTH_LINES = {
 def canonical_store(folder: Path, *, keep_pdfs: bool = True) -> Path:
     """``folder`` as a store of the two canonical revisions (and their PDFs)."""
     shutil.copytree(GOLDEN_DIR, folder / POLICY)
-    rebuild_index(folder)
+    rebuild_catalog(folder)
     if keep_pdfs:
         for pdf in (PDF_2025, PDF_2026):
             keep_source(folder, pdf, sha256_file(pdf))

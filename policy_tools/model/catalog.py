@@ -17,6 +17,9 @@ class CatalogRevision(BaseModel):
     format: str
     pages: int
     extractor_version: str
+    coverage: float | None = Field(
+        default=None, description="doc.coverage.ratio (None when the body had no words)."
+    )
     ingested_at: str | None = None
 
 
@@ -27,6 +30,10 @@ class CatalogPolicy(BaseModel):
     name: str | None = None
     number: str | None = None
     revisions: list[CatalogRevision] = Field(description="Oldest first.")
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Its revision files that could not be read (named, with the fix).",
+    )
 
     @property
     def latest(self) -> str:
@@ -36,6 +43,10 @@ class CatalogPolicy(BaseModel):
 class Catalog(BaseModel):
     store: str
     policies: list[CatalogPolicy] = Field(default_factory=list, description="Sorted by key.")
+    problems: list[str] = Field(
+        default_factory=list,
+        description="Revision files that could not be read (named, with the fix).",
+    )
 
     def get(self, key: str) -> CatalogPolicy | None:
         return next((p for p in self.policies if p.key == key), None)

@@ -23,7 +23,7 @@ from ..model.changeset import (
     WordOp,
 )
 from ..model.policy import Leaf, Node, PolicyDocument
-from ..store import FileResult, IngestResult
+from ..store import FileResult, IngestResult, StoreReport
 from ..store.ingest import STATUSES
 from ..text import clean_text, one_line, short, strip_control
 
@@ -38,6 +38,7 @@ __all__ = [
     "redline",
     "revisions_text",
     "show_text",
+    "store_report_text",
 ]
 
 
@@ -63,8 +64,12 @@ def policies_text(cat: Catalog) -> str:
     return table(["POLICY", "NAME", "REVISIONS", "LATEST"], rows) + "\n"
 
 
+def _coverage(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.0%}"
+
+
 def revisions_text(policy: CatalogPolicy) -> str:
-    """One policy's revisions, oldest first."""
+    """One policy's revisions, oldest first (then its unreadable files, if any)."""
     header = f"{policy.key}  {one_line(policy.name)}".rstrip()
     rows = [
         [
@@ -73,10 +78,13 @@ def revisions_text(policy: CatalogPolicy) -> str:
             one_line(r.source),
             r.sha256[:12],
             str(r.pages),
+            _coverage(r.coverage),
         ]
         for r in policy.revisions
     ]
-    return f"{header}\n{table(['EFFECTIVE', 'REVIEW TYPE', 'SOURCE', 'SHA256', 'PAGES'], rows)}\n"
+    heads = ["EFFECTIVE", "REVIEW TYPE", "SOURCE", "SHA256", "PAGES", "COVERAGE"]
+    problems = [f"Problem: {one_line(p)}" for p in policy.problems]
+    return strip_control("\n".join([header, table(heads, rows), *problems]) + "\n")
 
 
 # ------------------------------------------------------------------------------- show
@@ -483,5 +491,24 @@ def ingest_summary(result: IngestResult) -> str:
         out.extend(f"  {p}" for p in result.reports)
     out.extend(f"Note: {n}" for n in result.report_notes)
     out.extend(f"Error: {e}" for e in result.report_errors)
+    for p in result.store_problems:
+        out.append(f"{'Store' if p.action else 'Problem'}: {one_line(p.line())}")
     out.append(", ".join(f"{result.count(s)} {s}" for s in STATUSES))
     return strip_control("\n".join(out) + "\n")
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def store_report_text(report: StoreReport, verb: str = "Checked") -> str:
+    """``store check`` / ``--repair`` / ``rebuild-index``: counts, then one line per problem."""
+    where = report.catalog if verb == "Rebuilt" else report.store
+    found = len(report.problems)
+    head = f"{verb} {where}: {_n(report.policies, 'policy', 'policies')}, "
+    head += _n(report.revisions, "revision", "revisions")
+    if verb != "Rebuilt" or found:
+        head += f"; {found} problem{'s' if found != 1 else ''}" if found else "; no problems"
+    check = verb == "Checked" and not report.repair
+    lines = [f"  {one_line(p.line(check=check))}" for p in report.problems]
+    return strip_control("\n".join([head, *lines]) + "\n")

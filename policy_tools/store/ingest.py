@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import json
-import multiprocessing
-import os
 import re
-import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from ..errors import ConflictError, InputError, PolicyToolsError, StoreError
 from ..extract import extract_file
-from ..io import atomic_write_text, dumps, sha256_file
+from ..io import sha256_file
 from ..model.policy import PolicyDocument
+from ..text import squash
 from ..version import EXTRACTOR_VERSION
-from .catalog import (
-    catalog_entry,
-    ensure_index,
-    iso_time,
-    put_entry,
-    read_index,
-    write_index,
-)
-from .keys import storage_key
+from .catalog import CatalogDB, RevisionRow, legacy_times, open_catalog
+from .keys import policy_key, storage_key
+from .layout import resolve_store, revision_path
 from .lock import store_lock
-from .refs import read_revision_file, resolve_store, revision_path
+from .pool import run_pool
+from .sync import REBUILT, Mode, Problem, heal, reconcile, sync_folder
+from .write import write_revision
 
-CACHE_NAME = ".ingest-cache.json"
 # Folders are searched for these; a file named on the command line is always tried.
 INGEST_SUFFIXES = frozenset({".pdf", ".md", ".txt", ".html", ".htm"})
 # ... except project paperwork that lives next to policies (MANIFEST.tsv, README.md, ...).
 _PAPERWORK = re.compile(r"^(readme|license|licence|changelog|manifest|copying|notice)\b", re.I)
+# causes that say nothing about the input bytes: such a failure is never remembered
+_TRANSIENT = (MemoryError, TimeoutError, InterruptedError, OSError)
 
 Status = Literal["added", "unchanged", "replaced", "failed"]
 STATUSES: tuple[Status, ...] = ("added", "unchanged", "replaced", "failed")
@@ -63,13 +57,20 @@ class IngestResult:
     reports: list[Path] = field(default_factory=list)
     report_notes: list[str] = field(default_factory=list)
     report_errors: list[str] = field(default_factory=list)
+    # what the store's upkeep found (temp files removed, files added back, damage)
+    store_problems: list[Problem] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.files if f.status == status)
 
     @property
+    def damaged(self) -> list[Problem]:
+        """Store problems left for the user (damaged revision files)."""
+        return [p for p in self.store_problems if p.action is None]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.count("failed") or self.report_errors else 0
+        return 1 if self.count("failed") or self.report_errors or self.damaged else 0
 
 
 def collect_sources(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -109,18 +110,29 @@ def collect_sources(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]
     return files, failed
 
 
+# (document, error, whether the error is a deterministic property of the bytes)
 Extracted = tuple[PolicyDocument | None, str | None, bool]
 
 
-def _extract_job(path: str) -> Extracted:
-    """Worker: extract one file; never raises (a bad file must not stop the batch).
+def _transient(err: BaseException) -> bool:
+    """Is a failure caused by something other than the bytes (memory, time, I/O)?"""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, _TRANSIENT) or not getattr(seen, "deterministic", True):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
-    Returns (document, error, whether the error is a deterministic property of the bytes).
-    """
+
+def _extract_job(path: str) -> Extracted:
+    """Worker: extract one file; never raises (a bad file must not stop the batch)."""
     try:
         return extract_file(Path(path)), None, False
+    except MemoryError:
+        msg = f"{path}: ran out of memory while extracting it (not remembered; try again)"
+        return None, msg, False
     except PolicyToolsError as err:
-        return None, str(err), True
+        return None, str(err), not _transient(err)
     except Exception as err:  # an extractor bug on one file is that file's failure
         return None, f"{path}: extraction failed ({type(err).__name__}: {err})", False
 
@@ -138,19 +150,17 @@ def _extract_all(paths: list[Path], jobs: int) -> Iterator[tuple[int, Extracted]
         for i, p in enumerate(paths):
             yield i, _extract_job(str(p))
         return
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=ctx) as pool:
-        # largest files first, so one big file does not run alone at the end of the batch
-        order = sorted(range(len(paths)), key=lambda i: (-_size(paths[i]), i))
-        futures = {pool.submit(_extract_job, str(paths[i])): i for i in order}
-        for fut in cf.as_completed(futures):
-            i = futures[fut]
-            try:
-                yield i, fut.result()
-            except Exception as err:  # the worker process died (e.g. killed for memory)
-                msg = f"{paths[i]}: extraction worker failed ({type(err).__name__}: {err})"
-                yield i, (None, msg, False)
+    # largest files first, so one big file does not run alone at the end of the batch
+    order = sorted(range(len(paths)), key=lambda i: (-_size(paths[i]), i))
+    for i, result, died in run_pool([str(p) for p in paths], order, jobs, _extract_job):
+        if died is None:
+            yield i, result
+        else:  # the worker process holding this file died; the others carry on
+            msg = (
+                f"{paths[i]}: the extraction worker reading this file was {died}; "
+                "not remembered, the next ingest tries it again"
+            )
+            yield i, (None, msg, False)
 
 
 def _conflict_message(
@@ -166,113 +176,70 @@ def _conflict_message(
     )
 
 
-# The memo <store>/.ingest-cache.json remembers, per source sha256 and extractor version,
-# the outcome of sources that were extracted but not stored: a deterministic failure
-# (e.g. no effective date) or a refusal (conflict with a stored revision). Re-ingesting
-# the same bytes then costs a hash instead of an extraction. --replace bypasses it.
-
-
-def _read_memo(store: Path) -> dict[str, dict[str, Any]]:
-    try:
-        data = json.loads((store / CACHE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # a cache: missing or damaged means empty
-    return data.get("sources", {}) if isinstance(data, dict) else {}
-
-
-def _remember(store: Path, sha: str, entry: dict[str, Any] | None) -> None:
-    """Record (or with ``None`` forget) the memo entry of ``sha`` (caller holds the lock)."""
-    memo = _read_memo(store)
-    if entry is None and sha not in memo:
-        return
-    if entry is None:
-        del memo[sha]
-    else:
-        memo[sha] = {"extractor_version": EXTRACTOR_VERSION, **entry}
-    atomic_write_text(store / CACHE_NAME, dumps({"format": 1, "sources": memo}))
-
-
-def _store_one(store: Path, source: Path, doc: PolicyDocument, replace: bool) -> FileResult:
-    """Write one extracted revision under the store lock."""
-    display, sha = str(source), doc.source.sha256
-    try:
-        key, date, notes = storage_key(doc, source)
-    except StoreError as err:
-        with store_lock(store):
-            _remember(store, sha, {"outcome": "failed", "cause": _cause(err, source)})
-        return FileResult(display, "failed", message=str(err))
-    ref = f"{key}@{date}"
-    target = revision_path(store, key, date)
-    with store_lock(store):
-        status: Status = "added"
-        if target.exists():
-            try:
-                old: PolicyDocument | None = read_revision_file(target)
-            except InputError:
-                old = None
-            stale = old is None and _stored_sha(target) == sha
-            if old is not None and old.source.sha256 == sha:
-                if old.source.extractor_version == doc.source.extractor_version:
-                    return FileResult(display, "unchanged", ref, "; ".join(notes))
-                notes.append(
-                    f"extractor upgraded: {old.source.extractor_version} -> "
-                    f"{doc.source.extractor_version}, re-extracted"
-                )
-            elif stale:
-                notes.append(
-                    "the stored revision of these bytes no longer reads as this version's "
-                    "schema (extractor upgraded), re-extracted"
-                )
-            elif not replace:
-                _remember(store, sha, {"outcome": "refused", "policy": key, "effective_date": date})
-                msg = _conflict_message(
-                    ref,
-                    old.source.path if old else None,
-                    old.source.sha256 if old else None,
-                    source,
-                    sha,
-                )
-                return FileResult(display, "failed", ref, msg)
-            else:
-                notes.append(
-                    f"replaced the revision from {old.source.path if old else 'a damaged file'}"
-                )
-            status = "replaced"
-        index = read_index(store)
-        now = time.time()
-        atomic_write_text(target, dumps(doc))
-        os.utime(target, (int(now), int(now)))
-        put_entry(index, key, catalog_entry(doc, date, iso_time(now)))
-        write_index(store, index)
-        _remember(store, sha, None)
-    return FileResult(display, status, ref, "; ".join(notes))
-
-
-def _stored_sha(path: Path) -> str | None:
-    """``source.sha256`` of a stored revision read leniently (an older schema, or damage
-    elsewhere in the file, still names the bytes it came from)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        sha = data["source"]["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return sha if isinstance(sha, str) else None
+def _number_clash(db: CatalogDB, key: str, doc: PolicyDocument) -> str | None:
+    """Another printed number that ``policy_key`` maps to ``key`` (a hash collision)."""
+    printed = squash(doc.policy.number)
+    if not printed or policy_key(printed)[0] != key:
+        return None  # filed by another rule (a name, a policy series)
+    for row in db.rows(key):
+        other = squash(row.number)
+        if other and other != printed and policy_key(other)[0] == key:
+            return (
+                f"policy numbers '{printed}' ({doc.source.path}) and '{other}' (stored from "
+                f"{row.source}) share the store key {key}; not stored"
+            )
+    return None
 
 
 def _cause(err: PolicyToolsError, source: Path) -> str:
     return err.cause if isinstance(err, InputError) else str(err).removeprefix(f"{source}: ")
 
 
+def _decide(
+    db: CatalogDB, where: tuple[str, str], doc: PolicyDocument, replace: bool, notes: list[str]
+) -> Status | str:
+    """What storing ``doc`` at ``where`` means: a status, or the message of a refusal."""
+    row, damage = db.row(*where), db.damage(*where)
+    sha, ref = doc.source.sha256, f"{where[0]}@{where[1]}"
+    source = Path(doc.source.path)
+    if row is not None:
+        if row.sha256 == sha:
+            if row.extractor_version == doc.source.extractor_version:
+                return "unchanged"
+            notes.append(
+                f"extractor upgraded: {row.extractor_version} -> "
+                f"{doc.source.extractor_version}, re-extracted"
+            )
+            return "replaced"
+        if not replace:
+            return _conflict_message(ref, row.source, row.sha256, source, sha)
+        notes.append(f"replaced the revision from {row.source}")
+        return "replaced"
+    if damage is None:
+        return "added"
+    if damage.sha256 == sha:
+        notes.append(
+            f"the stored revision file did not read ({damage.problem}); "
+            "re-extracted from these bytes"
+        )
+        return "replaced"
+    if not replace:
+        return _conflict_message(ref, damage.source, damage.sha256, source, sha)
+    notes.append(f"replaced a damaged revision file ({damage.problem})")
+    return "replaced"
+
+
 class _Batch:
     """One ingest run: per-file outcomes in input order, progress, pre-checks."""
 
     def __init__(
-        self, store: Path, files: list[Path], total: int, progress: Progress | None
+        self, store: Path, db: CatalogDB, files: list[Path], total: int, progress: Progress | None
     ) -> None:
-        self.store, self.files, self.total, self.progress = store, files, total, progress
+        self.store, self.db, self.files, self.total = store, db, files, total
+        self.progress = progress
         self.results: dict[int, FileResult] = {}
-        self.known: dict[str, tuple[str, dict[str, Any]]] = {}  # sha256 -> catalog entry
         self.changed: list[tuple[str, str]] = []
+        self.problems: list[Problem] = []
 
     def finish(self, pos: int, res: FileResult) -> None:
         self.results[pos] = res
@@ -282,51 +249,52 @@ class _Batch:
         if self.progress is not None:
             self.progress(len(self.results), self.total, res)
 
-    def precheck(
-        self,
-        pos: int,
-        sha: str,
-        replace: bool,
-        index: dict[str, Any],
-        memo: dict[str, dict[str, Any]],
-    ) -> bool:
-        """Settle ``pos`` without extraction when its bytes are known; True if settled."""
-        path, store = self.files[pos], self.store
-        hit = self.known.get(sha)
-        if hit is not None:
-            policy, rev = hit
-            date = rev["effective_date"]
-            if (
-                rev.get("extractor_version") == EXTRACTOR_VERSION
-                and revision_path(store, policy, date).exists()
-            ):
-                self.finish(pos, FileResult(str(path), "unchanged", f"{policy}@{date}"))
+    def sync(self, policy: str) -> None:
+        """Bring one policy folder's catalog rows in step (the caller holds the lock)."""
+        with self.db.write():
+            self.problems += sync_folder(self.db, self.store, policy, Mode())
+
+    def intact(self, row: RevisionRow) -> bool:
+        """Is the file of ``row`` still the one catalogued (re-read when it changed)?"""
+        path = revision_path(self.store, row.policy, row.effective_date)
+        try:
+            if row.same_file(path.stat()):
                 return True
-        seen = memo.get(sha)
-        if replace or not seen or seen.get("extractor_version") != EXTRACTOR_VERSION:
+        except OSError:
+            pass
+        with store_lock(self.store):
+            self.sync(row.policy)
+        now = self.db.row(row.policy, row.effective_date)
+        return now is not None and now.sha256 == row.sha256
+
+    def precheck(self, pos: int, sha: str, replace: bool) -> bool:
+        """Settle ``pos`` without extraction when its bytes are known; True if settled."""
+        path = self.files[pos]
+        for row in self.db.by_sha(sha):
+            if row.extractor_version == EXTRACTOR_VERSION and self.intact(row):
+                ref = f"{row.policy}@{row.effective_date}"
+                self.finish(pos, FileResult(str(path), "unchanged", ref))
+                return True
+        seen = self.db.memo(sha)
+        if replace or seen is None or seen[0] != EXTRACTOR_VERSION:
             return False
-        if seen.get("outcome") == "failed":
-            msg = f"{path}: {seen.get('cause')} (known outcome for these bytes; not re-extracted)"
+        entry = seen[1]
+        if entry.get("outcome") == "failed":
+            msg = f"{path}: {entry.get('cause')} (known outcome for these bytes; not re-extracted)"
             self.finish(pos, FileResult(str(path), "failed", message=msg))
             return True
-        policy, date = str(seen.get("policy")), str(seen.get("effective_date"))
-        for rev in index["policies"].get(policy, {}).get("revisions", []):
-            if rev["effective_date"] == date and rev["sha256"] != sha:
-                ref = f"{policy}@{date}"
-                msg = _conflict_message(ref, rev["source"], rev["sha256"], path, sha)
-                self.finish(pos, FileResult(str(path), "failed", ref, msg))
-                return True
+        where = (str(entry.get("policy")), str(entry.get("effective_date")))
+        held = self.db.row(*where)
+        if held is not None and held.sha256 != sha:
+            ref = f"{where[0]}@{where[1]}"
+            msg = _conflict_message(ref, held.source, held.sha256, path, sha)
+            self.finish(pos, FileResult(str(path), "failed", ref, msg))
+            return True
         return False
 
     def hash_and_precheck(self, replace: bool) -> tuple[list[int], dict[int, str], dict[str, int]]:
         """Hash every file and settle the known ones; (positions to extract, shas, first
         position of each sha)."""
-        index, memo = ensure_index(self.store), _read_memo(self.store)
-        self.known = {
-            rev["sha256"]: (policy, rev)
-            for policy, info in index["policies"].items()
-            for rev in info["revisions"]
-        }
         todo: list[int] = []
         first_of: dict[str, int] = {}
         shas: dict[int, str] = {}
@@ -337,10 +305,39 @@ class _Batch:
                 msg = f"{path}: cannot read ({err})"
                 self.finish(pos, FileResult(str(path), "failed", message=msg))
                 continue
-            if sha not in first_of and not self.precheck(pos, sha, replace, index, memo):
+            if sha not in first_of and not self.precheck(pos, sha, replace):
                 todo.append(pos)
             first_of.setdefault(sha, pos)
         return todo, shas, first_of
+
+    def remember(self, sha: str, entry: dict[str, str] | None) -> None:
+        with self.db.write():
+            self.db.remember(sha, EXTRACTOR_VERSION, entry)
+
+    def store_one(self, source: Path, doc: PolicyDocument, replace: bool) -> FileResult:
+        """Write one extracted revision under the store lock."""
+        display, sha = str(source), doc.source.sha256
+        try:
+            key, date, notes = storage_key(doc, source)
+        except StoreError as err:
+            with store_lock(self.store):
+                self.remember(sha, {"outcome": "failed", "cause": _cause(err, source)})
+            return FileResult(display, "failed", message=str(err))
+        ref = f"{key}@{date}"
+        with store_lock(self.store):
+            self.sync(key)
+            clash = _number_clash(self.db, key, doc)
+            decided = clash or _decide(self.db, (key, date), doc, replace, notes)
+            if decided not in STATUSES:
+                if not clash:
+                    self.remember(
+                        sha, {"outcome": "refused", "policy": key, "effective_date": date}
+                    )
+                return FileResult(display, "failed", ref, str(decided))
+            if decided != "unchanged":
+                write_revision(self.db, self.store, (key, date), doc, str(source.resolve()))
+                self.remember(sha, None)
+        return FileResult(display, decided, ref, "; ".join(notes))
 
     def settle(self, pos: int, outcome: Extracted, sha: str, replace: bool) -> None:
         """Store one extraction outcome (or remember a deterministic failure)."""
@@ -350,11 +347,11 @@ class _Batch:
             if deterministic and problem:
                 with store_lock(self.store):
                     cause = problem.removeprefix(f"{path}: ")
-                    _remember(self.store, sha, {"outcome": "failed", "cause": cause})
+                    self.remember(sha, {"outcome": "failed", "cause": cause})
             self.finish(pos, FileResult(str(path), "failed", message=problem or "failed"))
             return
         try:
-            res = _store_one(self.store, path, doc, replace)
+            res = self.store_one(path, doc, replace)
         except (OSError, PolicyToolsError) as exc:
             res = FileResult(str(path), "failed", message=f"{path}: {exc}")
         self.finish(pos, res)
@@ -370,6 +367,30 @@ class _Batch:
                 self.finish(pos, FileResult(str(path), "failed", message=note))
             else:
                 self.finish(pos, FileResult(str(path), "unchanged", first.ref, note))
+
+
+@contextmanager
+def open_store(store: Path) -> Iterator[tuple[CatalogDB, list[Problem]]]:
+    """The store's catalog, caught up first: rebuilt when new or unreadable, else
+    healed (interrupted writes, damaged files); yields it with what was found."""
+    with store_lock(store):
+        db, why = open_catalog(store)
+        try:
+            if why is None:
+                problems = heal(db, store)
+            else:
+                mode = Mode(fresh=True, legacy=legacy_times(store))
+                problems = reconcile(db, store, mode)
+                if why != "created":
+                    fixed = Problem(db.path or store, why, REBUILT, done=True)
+                    problems.insert(0, fixed)
+        except BaseException:
+            db.close()
+            raise
+    try:
+        yield db, [p for p in problems if not p.quiet]
+    finally:
+        db.close()
 
 
 def ingest_paths(
@@ -389,18 +410,35 @@ def ingest_paths(
     """
     store = resolve_store(store_dir)
     files, missing = collect_sources(paths)
-    batch = _Batch(store, files, len(files) + len(missing), progress)
-    for j, res in enumerate(missing, start=len(files)):
-        batch.finish(j, res)
-    todo, shas, first_of = batch.hash_and_precheck(replace)
-    ready: dict[int, Extracted] = {}
-    next_k = 0
-    for k, outcome in _extract_all([files[p] for p in todo], jobs):
-        ready[k] = outcome
-        while next_k in ready:  # store in input order: deterministic outcomes
-            pos = todo[next_k]
-            batch.settle(pos, ready.pop(next_k), shas[pos], replace)
-            next_k += 1
-    batch.copies(shas, first_of)
+    with open_store(store) as (db, problems):
+        batch = _Batch(store, db, files, len(files) + len(missing), progress)
+        batch.problems = problems
+        for j, res in enumerate(missing, start=len(files)):
+            batch.finish(j, res)
+        todo, shas, first_of = batch.hash_and_precheck(replace)
+        ready: dict[int, Extracted] = {}
+        next_k = 0
+        for k, outcome in _extract_all([files[p] for p in todo], jobs):
+            ready[k] = outcome
+            while next_k in ready:  # store in input order: deterministic outcomes
+                pos = todo[next_k]
+                batch.settle(pos, ready.pop(next_k), shas[pos], replace)
+                next_k += 1
+        batch.copies(shas, first_of)
+        damaged = {revision_path(store, d.policy, d.effective_date) for d in db.damages()}
     results = [batch.results[i] for i in sorted(batch.results)]
-    return IngestResult(store, results, batch.changed)
+    found = _unique(batch.problems, damaged)
+    return IngestResult(store, results, batch.changed, store_problems=found)
+
+
+def _unique(problems: list[Problem], damaged: set[Path]) -> list[Problem]:
+    """One line per file and finding (a damaged file is seen by every sync of its folder),
+    damage that this batch repaired left out (its file's line says so)."""
+    seen: set[tuple[Path, str]] = set()
+    out: list[Problem] = []
+    for p in problems:
+        if p.quiet or (p.path, p.what) in seen or (p.action is None and p.path not in damaged):
+            continue
+        seen.add((p.path, p.what))
+        out.append(p)
+    return out

@@ -2,33 +2,70 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
 from ..errors import StoreError
 from ..history import row_dates
 from ..model.policy import PolicyDocument
-from .refs import DATE_RE
+from ..settings import SETTINGS
+from ..text import squash
+from .layout import DATE_RE
+
+_S = SETTINGS.store
+# characters a folder name keeps as printed; '~' never occurs in a kept number, so a
+# key with '~<hash>' can never equal another number kept as printed
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+HASH_MARK = "~"
+
+
+def _cut(s: str) -> str:
+    """At most ``key_max_chars``, cut at a word boundary when there is one."""
+    if len(s) <= _S.key_max_chars:
+        return s
+    head = s[: _S.key_max_chars]
+    return head.rsplit("-", 1)[0] if "-" in head else head
 
 
 def _slug(text: str, *, lower: bool) -> str:
     """Folder-safe key: numbers keep case and dots (5.21.169); names become a-z0-9 words."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()) if lower else text.strip()
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", s)
-    s = re.sub(r"-{2,}", "-", s).strip(".-_")
-    if len(s) > 60:  # cut at a word boundary
-        s = s[:60].rsplit("-", 1)[0] if "-" in s[:60] else s[:60]
-    return s
+    s = _UNSAFE.sub("-", s)
+    return _cut(re.sub(r"-{2,}", "-", s).strip(".-_"))
+
+
+def policy_key(number: str) -> tuple[str, str | None]:
+    """The folder of a printed policy number, one-to-one: (key, note or None).
+
+    A number that is already folder-safe (``MP-RX-FP-171-25``, ``5.21.169``) is its own
+    key. Any other (a '/', a space, a leading dot, over ``key_max_chars``) becomes its
+    folder-safe form plus ``~`` and a short sha256 of the number as printed, so
+    ``AB/CD-1`` (``AB-CD-1~<hash>``) and ``AB-CD-1`` never share a folder; the note says
+    so (and that the number was cut, when it was).
+    """
+    printed = squash(number)
+    safe = _slug(printed, lower=False)
+    if safe == printed:
+        return printed, None
+    digest = hashlib.sha256(printed.encode("utf-8")).hexdigest()[: _S.key_hash_chars]
+    key = f"{safe or 'number'}{HASH_MARK}{digest}"
+    cut = len(_UNSAFE.sub("-", printed).strip(".-_")) > _S.key_max_chars
+    why = (
+        f"cut to {_S.key_max_chars} characters for its folder name"
+        if cut
+        else "characters outside A-Z a-z 0-9 . _ - replaced"
+    )
+    return key, f"policy number '{printed}' stored as '{key}' ({why}; the hash keeps it unique)"
 
 
 def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]:
     """(policy key, effective date, notes) under which ``doc`` is stored (see module doc)."""
     notes: list[str] = []
     meta = doc.policy
-    key = _slug(meta.number or "", lower=False)
-    if key:
-        if key != meta.number:
-            notes.append(f"policy number '{meta.number}' stored as '{key}'")
+    if meta.number and squash(meta.number):
+        key, note = policy_key(meta.number)
+        notes.extend([note] if note else [])
     elif key := _slug(meta.name or "", lower=True):
         notes.append(f"no policy number; filed under its name as '{key}'")
     else:

@@ -7,14 +7,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import StoreError
+
 LOCK_NAME = ".lock"
 
 
 @contextmanager
 def store_lock(store: Path) -> Iterator[None]:
-    """Hold an exclusive flock on ``<store>/.lock`` (blocks until free)."""
-    store.mkdir(parents=True, exist_ok=True)
-    with open(store / LOCK_NAME, "a", encoding="utf-8") as fh:
+    """Hold an exclusive flock on ``<store>/.lock`` (blocks until free).
+
+    A store folder that cannot be created or written is one StoreError naming it.
+    """
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        fh = open(store / LOCK_NAME, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as err:
+        raise StoreError(f"cannot write to the store {store} ({err.strerror or err})") from err
+    with fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -1,4 +1,4 @@
-"""Addressing revisions: store location, revision listing and reference resolution.
+"""Addressing revisions: reference resolution.
 
 A *reference* names one policy revision wherever the CLI expects one:
 
@@ -9,22 +9,36 @@ A *reference* names one policy revision wherever the CLI expects one:
 - a path to a ``.json`` file (policy JSON, validated against the models) or to a source
   file (PDF, Markdown, HTML), which is extracted on the fly.
 
-The store is ``<store>/<policy-key>/<effective-date>.json``; the JSON files are the
-source of truth, so resolution reads the folder listing, never the derived catalog.
+POLICY is the store key (the folder name, any case) or the policy number as printed
+(``AB/CD-1`` finds ``AB-CD-1~<hash>``). The dates come from the folder listing (the
+files are the truth); the catalog only helps find the folder (an indexed look-up of
+the key or the printed number). A reference that names both a stored revision and a
+file in the working folder is an error that says how to write either one; a reference
+into a store folder that does not exist is an error too.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from pydantic import ValidationError
 
 from ..errors import InputError, StoreError
 from ..extract import extract_file
 from ..model.policy import PolicyDocument
+from .catalog import existing_catalog
+from .keys import policy_key
+from .layout import (
+    DATE_RE,
+    KEY_RE,
+    STORE_ENV,
+    list_policies,
+    list_revisions,
+    read_revision_file,
+    require_store,
+    resolve_store,
+    revision_path,
+)
 
 __all__ = [
     "DATE_RE",
@@ -39,61 +53,8 @@ __all__ = [
     "revision_path",
 ]
 
-STORE_ENV = "POLICY_TOOLS_STORE"
-DEFAULT_STORE = Path("extracted")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ALIASES = ("latest", "previous", "inception")
 _SOURCE_SUFFIXES = {".pdf", ".md", ".markdown", ".txt", ".html", ".htm", ".xhtml"}
-
-
-def resolve_store(store_dir: Path | str | None) -> Path:
-    """``store_dir`` if given, else ``$POLICY_TOOLS_STORE``, else ``./extracted``."""
-    if store_dir is not None and str(store_dir) != "":
-        return Path(store_dir)
-    env = os.environ.get(STORE_ENV)
-    return Path(env) if env else DEFAULT_STORE
-
-
-def revision_path(store: Path, policy: str, date: str) -> Path:
-    return store / policy / f"{date}.json"
-
-
-def list_policies(store: Path) -> list[str]:
-    """Policy keys that have at least one stored revision, sorted."""
-    if not store.is_dir():
-        return []
-    return sorted(
-        p.name
-        for p in store.iterdir()
-        if p.is_dir() and not p.name.startswith(".") and list_revisions(store, p.name)
-    )
-
-
-def list_revisions(store: Path, policy: str) -> list[str]:
-    """Effective dates stored for ``policy``, oldest first."""
-    folder = store / policy
-    if not folder.is_dir():
-        return []
-    return sorted(p.stem for p in folder.iterdir() if p.suffix == ".json" and DATE_RE.match(p.stem))
-
-
-def read_revision_file(path: Path) -> PolicyDocument:
-    """Read and validate one policy JSON file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise InputError(path, "no such file") from err
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(path, f"cannot read file ({err})") from err
-    try:
-        return PolicyDocument.model_validate_json(text)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "(document)"
-        raise InputError(
-            path,
-            f"not valid policy JSON ({err.error_count()} errors; first at {where}: {first['msg']})",
-        ) from err
 
 
 @dataclass(frozen=True)
@@ -108,16 +69,60 @@ class Ref:
         return f"{self.policy}@{self.date}"
 
 
+def _indexed(store: Path, name: str) -> list[str]:
+    """Keys the catalog knows under ``name`` (key in any case, or printed number)."""
+    db = existing_catalog(store)
+    if db is None:
+        return []
+    try:
+        return [p for p in db.find_policies(name) if list_revisions(store, p)]
+    finally:
+        db.close()
+
+
 def _match_policy(store: Path, name: str) -> str:
-    known = list_policies(store)
-    if name in known:
+    """The store key ``name`` stands for (O(1) folder checks, then the catalog)."""
+    if KEY_RE.match(name) and list_revisions(store, name):
         return name
-    folded = [p for p in known if p.casefold() == name.casefold()]
+    key = policy_key(name)[0]
+    if key != name and list_revisions(store, key):
+        return key
+    found = _indexed(store, name)
+    if len(found) == 1:
+        return found[0]
+    known = list_policies(store)
+    folded = found or [p for p in known if p.casefold() == name.casefold()]
     if len(folded) == 1:
         return folded[0]
+    if len(folded) > 1:
+        raise StoreError(f"'{name}' matches several stored policies: {', '.join(folded)}")
     if not known:
         raise StoreError(f"unknown policy '{name}': the store {store} holds no policies")
     raise StoreError(f"unknown policy '{name}' in {store}; stored policies: {', '.join(known)}")
+
+
+def _pick(policy: str, which: str, sep: str, dates: list[str], ref: str) -> str:
+    if not sep or which.lower() == "latest":
+        return dates[-1]
+    if which.lower() == "inception":
+        return dates[0]
+    if which.lower() == "previous":
+        if len(dates) < 2:
+            raise StoreError(
+                f"{policy}@previous: only one revision is stored ({dates[0]}); "
+                "there is no previous one"
+            )
+        return dates[-2]
+    if DATE_RE.match(which):
+        if which not in dates:
+            raise StoreError(
+                f"{policy} has no revision effective {which}; stored: {', '.join(dates)}"
+            )
+        return which
+    raise StoreError(
+        f"bad reference '{ref}': after '@' expected a date (YYYY-MM-DD) or one of "
+        f"{', '.join(ALIASES)}; stored dates of {policy}: {', '.join(dates)}"
+    )
 
 
 def resolve_ref(ref: str, store_dir: Path | str | None = None) -> Ref:
@@ -127,30 +132,12 @@ def resolve_ref(ref: str, store_dir: Path | str | None = None) -> Ref:
     name, which = name.strip(), which.strip()
     if not name:
         raise StoreError(f"bad reference '{ref}': expected POLICY@DATE, POLICY@latest, ...")
+    try:
+        require_store(store)
+    except StoreError as err:
+        raise StoreError(f"'{ref}' is not a file, and {err}") from err
     policy = _match_policy(store, name)
-    dates = list_revisions(store, policy)
-    if not sep or which.lower() == "latest":
-        date = dates[-1]
-    elif which.lower() == "inception":
-        date = dates[0]
-    elif which.lower() == "previous":
-        if len(dates) < 2:
-            raise StoreError(
-                f"{policy}@previous: only one revision is stored ({dates[0]}); "
-                "there is no previous one"
-            )
-        date = dates[-2]
-    elif DATE_RE.match(which):
-        if which not in dates:
-            raise StoreError(
-                f"{policy} has no revision effective {which}; stored: {', '.join(dates)}"
-            )
-        date = which
-    else:
-        raise StoreError(
-            f"bad reference '{ref}': after '@' expected a date (YYYY-MM-DD) or one of "
-            f"{', '.join(ALIASES)}; stored dates of {policy}: {', '.join(dates)}"
-        )
+    date = _pick(policy, which, sep, list_revisions(store, policy), ref)
     return Ref(policy, date, revision_path(store, policy, date))
 
 
@@ -159,14 +146,42 @@ def _looks_like_file(ref: str) -> bool:
     return p.exists() or p.suffix.lower() in _SOURCE_SUFFIXES | {".json"} or os.sep in ref
 
 
+def _explicit_path(ref: str) -> bool:
+    """``./X``, ``dir/X``, ``/abs/X``: a path, never a store reference."""
+    return os.sep in ref or bool(os.altsep and os.altsep in ref) or ref.startswith(".")
+
+
+def _refuse_both(ref: str, store_dir: Path | str | None) -> None:
+    """A file named like a stored revision: ask which one is meant."""
+    store = resolve_store(store_dir)
+    if not store.is_dir():
+        return
+    try:
+        stored = resolve_ref(ref, store)
+    except StoreError:
+        return
+    other = (
+        f"{stored} for the stored revision"
+        if not Path(str(stored)).exists()
+        else "move the file to reach the stored revision"
+    )
+    raise StoreError(
+        f"'{ref}' names both the file {Path(ref).resolve()} and the stored revision "
+        f"{stored} in {store}; write ./{ref} for the file, or {other}"
+    )
+
+
 def load_revision(ref: str, store_dir: Path | str | None = None) -> PolicyDocument:
     """Load the revision ``ref`` names: a store reference or a file (see module doc).
 
-    Raises StoreError for an unknown policy or date (listing what exists) and
-    InputError for an unreadable file.
+    Raises StoreError for an unknown policy or date (listing what exists), or for a
+    reference that names both a file and a stored revision, and InputError for an
+    unreadable file.
     """
-    if Path(ref).is_file() or ("@" not in ref and _looks_like_file(ref)):
-        path = Path(ref)
+    path = Path(ref)
+    if path.is_file() or ("@" not in ref and _looks_like_file(ref)):
+        if path.is_file() and not _explicit_path(ref):
+            _refuse_both(ref, store_dir)
         if not path.exists():
             raise InputError(path, "no such file (and not a store reference POLICY@DATE)")
         if path.suffix.lower() == ".json":

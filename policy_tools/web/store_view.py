@@ -25,15 +25,16 @@ from ..model.catalog import Catalog
 from ..model.changeset import ChangeSet
 from ..model.policy import Code, PolicyDocument
 from ..settings import SETTINGS
-from ..store import DATE_RE, catalog, list_policies, list_revisions, read_revision_file
+from ..store import DATE_RE, list_policies, list_revisions, read_catalog, read_revision_file
 from ..store import revision_path as _revision_path
 
 __all__ = ["LRU", "RevisionSummary", "StoreView", "valid_key"]
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-# what a store key can look like (store/keys.py writes [A-Za-z0-9._-], no leading dot)
-_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+# what a store key can look like (store/keys.py writes [A-Za-z0-9._-] and a '~<hash>'
+# suffix for numbers whose folder-safe form is lossy; never a leading dot)
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 FileId = tuple[str, int, int]
 
 
@@ -149,7 +150,7 @@ class StoreView:
 
     # -- reading -------------------------------------------------------------------
     def catalog(self) -> Catalog:
-        return catalog(self.store)
+        return read_catalog(self.store)
 
     def _file(self, policy: str, date: str) -> tuple[Path, FileId]:
         path = _revision_path(self.store, policy, date)

@@ -17,7 +17,9 @@ HTML first), so both formats produce blocks the same way:
   is misspelt differently per page) -> ``PageHeader``, removed from the body. Repeated
   headers count pages (every block after the k-th header is on page k); a page whose
   ``<header>`` elements differ (site banner, article header) is one page;
-- ``<nav>``, ``<script>``, ``<style>`` and form controls are skipped.
+- ``<nav>``, ``<script>``, ``<style>`` and form controls are skipped;
+- libxml2 stops parsing at 256 nested elements: the reader then warns ``nesting_limit``
+  with the line where reading stopped (the rest of the document is not read).
 """
 
 from __future__ import annotations
@@ -34,14 +36,14 @@ from lxml import html as lxml_html
 from rapidfuzz import fuzz
 
 from ...errors import InputError
-from ...model.policy import SourceFormat
+from ...model.policy import SourceFormat, Warning
 from ...settings import SETTINGS
 from ...text import normalize_space
 from ...vocab.headers import HEADER_LABELS
 from ..blocks import Connector, PageHeader, RawBlock, RawDocument, RawKind
 from ..lines import CONNECTOR_LINE, split_label, strip_trailing_connector
 
-__all__ = ["html_to_raw", "read_html"]
+__all__ = ["html_to_raw", "parse_document", "read_html"]
 
 _SKIP_TAGS = frozenset(
     {
@@ -683,8 +685,29 @@ def looks_binary(data: bytes) -> bool:
     return control > max(4, len(sample) // 20)
 
 
-def parse_html(path: Path, data: bytes) -> etree._Element:
-    """Parse HTML bytes with lxml (it recovers from unclosed tags); one-line errors."""
+def _depth_warning(parser: etree.HTMLParser) -> list[Warning]:
+    """libxml2 gives up at its nesting limit (256 elements): say where, never silently."""
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT" or "depth" in entry.message.lower():
+            message = (
+                f"HTML nested deeper than the parser's limit "
+                f"({entry.message.split(',')[0].strip()} elements): "
+                f"reading stopped at line {entry.line}; the text from there on is not read"
+            )
+            return [Warning(code="nesting_limit", message=message)]
+    return []
+
+
+def parse_document(source: str | bytes) -> tuple[etree._Element, list[Warning]]:
+    """Parse an HTML document with lxml (it recovers from unclosed tags), with a
+    ``nesting_limit`` warning when it was nested too deep to be read whole."""
+    parser = lxml_html.HTMLParser()
+    root = lxml_html.document_fromstring(source, parser=parser)
+    return root, _depth_warning(parser)
+
+
+def parse_html(path: Path, data: bytes) -> tuple[etree._Element, list[Warning]]:
+    """Parse HTML bytes with lxml; one-line errors (and the nesting warning)."""
     if not data.strip():
         raise InputError(path, "empty file (no content)")
     if looks_binary(data):
@@ -693,11 +716,11 @@ def parse_html(path: Path, data: bytes) -> etree._Element:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return lxml_html.document_fromstring(data)  # lets lxml honour <meta charset>
+            return parse_document(data)  # lets lxml honour <meta charset>
         try:
-            return lxml_html.document_fromstring(text)
+            return parse_document(text)
         except ValueError:  # an XML encoding declaration in a str: parse the bytes
-            return lxml_html.document_fromstring(data)
+            return parse_document(data)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as err:
         raise InputError(path, f"cannot parse HTML ({err})") from err
 
@@ -711,10 +734,11 @@ def read_bytes(path: Path) -> bytes:
 
 def read_html(path: Path) -> RawDocument:
     """Read an HTML page into the reader-neutral form."""
-    root = parse_html(path, read_bytes(path))
+    root, warnings = parse_html(path, read_bytes(path))
     title_el = root.find(".//title")
     title = _clean(title_el.text_content()) if title_el is not None else None
     raw = html_to_raw(root, "html")
+    raw.warnings.extend(warnings)
     if raw.title is None and title:
         raw.title = title
     if not raw.blocks and not raw.headers:

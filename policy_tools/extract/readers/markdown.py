@@ -9,6 +9,10 @@ Two things converters write are not CommonMark and are normalised first:
   tables: each run of such lines becomes an HTML ``<table>`` (cells rendered inline);
 - nested bullets indented by a single space (`` - a.`` under ``- vii.``) are nested:
   list indentation is rewritten so that deeper-indented items nest under the item above.
+
+markdown-it stops at its block nesting limit (``maxNesting``: lists about 9 levels
+deep, or block quotes); what is nested deeper is not rendered, so the reader warns
+``nesting_limit`` naming the first line it could not read.
 """
 
 from __future__ import annotations
@@ -16,18 +20,23 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lxml import html as lxml_html
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from ...errors import InputError
+from ...model.policy import Warning
 from ..blocks import RawDocument
-from .html import html_to_raw, looks_binary, read_bytes
+from .html import html_to_raw, looks_binary, parse_document, read_bytes
 
-__all__ = ["markdown_to_html", "read_markdown"]
+__all__ = ["markdown_to_html", "read_markdown", "render_markdown"]
 
 _FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
 _SEPARATOR_CELL_RE = re.compile(r"^:?-+:?$")
 _LIST_RE = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +|$)")
+# blocks whose content sits one level deeper: at the nesting limit that content is lost
+_CONTAINERS = frozenset(
+    {"list_item_open", "blockquote_open", "bullet_list_open", "ordered_list_open"}
+)
 
 
 def _renderer() -> MarkdownIt:
@@ -136,12 +145,36 @@ def _nest_lists(lines: list[str]) -> list[str]:
     return out
 
 
-def markdown_to_html(text: str) -> str:
-    """Render converter-style Markdown to HTML (TAB tables and 1-space nesting normalised)."""
+def _nesting_warning(md: MarkdownIt, tokens: list[Token], lines: list[str]) -> list[Warning]:
+    """A warning when markdown-it's nesting limit cut content (naming where)."""
+    limit = int(md.options["maxNesting"])
+    cut = next(
+        (t for t in tokens if t.type in _CONTAINERS and t.level >= limit - 1 and t.map), None
+    )
+    if cut is None or cut.map is None:
+        return []
+    line = lines[cut.map[0]].strip() if cut.map[0] < len(lines) else ""
+    message = (
+        f"Markdown nested deeper than {limit} block levels (lists about {(limit - 2) // 2} "
+        f"levels deep, or block quotes): '{line[:60]}' and what is nested in it are not read"
+    )
+    return [Warning(code="nesting_limit", message=message)]
+
+
+def render_markdown(text: str) -> tuple[str, list[Warning]]:
+    """Render converter-style Markdown to HTML (TAB tables and 1-space nesting
+    normalised), with a ``nesting_limit`` warning when content was nested too deep."""
     md = _renderer()
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = _nest_lists(_tables(lines, md))
-    return str(md.render("\n".join(lines)))
+    tokens = md.parse("\n".join(lines))
+    html = str(md.renderer.render(tokens, md.options, {}))
+    return html, _nesting_warning(md, tokens, lines)
+
+
+def markdown_to_html(text: str) -> str:
+    """Render converter-style Markdown to HTML (TAB tables and 1-space nesting normalised)."""
+    return render_markdown(text)[0]
 
 
 def read_markdown(path: Path) -> RawDocument:
@@ -155,9 +188,10 @@ def read_markdown(path: Path) -> RawDocument:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
-    rendered = markdown_to_html(text)
-    root = lxml_html.document_fromstring(f"<html><body>{rendered}</body></html>")
+    rendered, warnings = render_markdown(text)
+    root, deep = parse_document(f"<html><body>{rendered}</body></html>")
     raw = html_to_raw(root, "markdown")
+    raw.warnings.extend(warnings + deep)
     if not raw.blocks and not raw.headers:
         raise InputError(path, "no text content in the Markdown document")
     return raw
