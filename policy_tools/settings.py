@@ -115,6 +115,21 @@ class MatchSettings:
     )
 
 
+    exhaustive_pairs: int = knob(
+        2500,
+        "leftover pairs scored exhaustively; above this an inverted index of rare words picks "
+        "the candidates (near-linear matching: 10x / 100x synthetic policies, TennCare)",
+    )
+    blocking_words: int = knob(
+        4, "rarest words of an item whose posting lists give its candidate partners"
+    )
+    conserve_region_words: int = knob(
+        4000,
+        "a differing region longer than this (words per side) is compared as a bag of words, "
+        "not by difflib, so the conservation check stays bounded (TennCare PDL pair)",
+    )
+
+
 @dataclass(frozen=True)
 class CodegenSettings:
     exhaustive_limit: int = knob(16, "ids per tree pair evaluated over every assignment (65,536)")

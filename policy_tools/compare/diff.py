@@ -43,6 +43,7 @@ from ..settings import SETTINGS
 from ..text import clean_text, compare_key, short
 from .audit import audit_documents
 from .collect import Collector
+from .conserve import check_conservation
 from .indications import diff_indications
 from .meta import diff_policy
 from .sections import diff_sections
@@ -168,6 +169,7 @@ def revision_info(doc: PolicyDocument) -> RevisionInfo:
         policy=doc.policy.number,
         name=doc.policy.name,
         effective_date=doc.policy.effective_date,
+        criteria_read=doc.criteria.readable,
         review_type=review_type(doc),
         source_path=doc.source.path,
         sha256=doc.source.sha256,
@@ -176,11 +178,13 @@ def revision_info(doc: PolicyDocument) -> RevisionInfo:
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
-    """The change set OLD -> NEW, with the audit of NEW's history summary (pure)."""
+    """The change set OLD -> NEW, with the audit of the history rows between them (pure)."""
     out = Collector()
     for spec in SECTION_DIFFS:
         spec.differ(old, new, out)
-    ranked = sorted(enumerate(out.changes), key=lambda p: (section_rank(p[1].section), p[0]))
+    conservation = check_conservation(old, new, out.changes, out.formats)
+    found = [*out.changes, *conservation.unexplained]
+    ranked = sorted(enumerate(found), key=lambda p: (section_rank(p[1].section), p[0]))
     final = [ch.model_copy(update={"id": f"C{k + 1:03d}"}) for k, (_, ch) in enumerate(ranked)]
     formats = [ch.model_copy(update={"id": f"F{k + 1:03d}"}) for k, ch in enumerate(out.formats)]
     summary: dict[str, dict[str, int]] = {}
@@ -195,4 +199,6 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
         summary={k: dict(sorted(v.items())) for k, v in sorted(summary.items())},
         code_findings=code_findings(new, "new"),
         audit=audit_documents(old, new, final, formats),
+        unexplained=conservation.figures.unexplained,
+        conservation=conservation.figures,
     )

@@ -71,9 +71,13 @@ def diff_rows(
     )
     old_map = {f"m{k:04d}": {f: val(olds[i], f) for f in fields} for k, (i, _) in enumerate(pairs)}
     new_map = {f"m{k:04d}": {f: val(news[j], f) for f in fields} for k, (_, j) in enumerate(pairs)}
-    for mkey, rest, _, _ in deep(old_map, new_map).changed:
+    changed = [
+        (mkey, f)
+        for mkey, rest, _, _ in deep(old_map, new_map).changed
+        for f in ([str(rest[0])] if rest else _differing(old_map[mkey], new_map[mkey]))
+    ]
+    for mkey, f in changed:
         i, j = pairs[int(mkey[1:])]
-        f = str(rest[0])
         o, n = olds[i], news[j]
         out.add(
             section,
@@ -91,6 +95,11 @@ def diff_rows(
     spec = _RowSpec(section, key, fields, noun, describe)
     _lone_rows(out, spec, "removed", lone_o, olds)
     _lone_rows(out, spec, "added", lone_n, news)
+
+
+def _differing(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The fields of two row views whose values differ (in field order)."""
+    return [f for f in old if old[f] != new.get(f)]
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,7 @@ def diff_texts(
     relabel: bool = True,
     old_base: str | None = None,
     index: Callable[[Any, int], list[int]] | None = None,
+    lone: Callable[[list[int], list[int]], None] | None = None,
 ) -> None:
     """Text items matched by identity key / exact text, then similarity; DeepDiff decides.
 
@@ -290,6 +300,8 @@ def diff_texts(
     sections, where list markers are layout). Paths are ``base[k]`` on the new side and
     ``old_base[k]`` (default ``base``) on the old side; ``index(item, position)`` gives
     the item's location index (default ``[position]``), whose last part is ``k``.
+    ``lone(old positions, new positions)``, when given, receives the items left unpaired
+    instead of their being reported (the caller matches them further, e.g. across sections).
     """
     cmpf = cmp or text
     obase = old_base or base
@@ -299,7 +311,12 @@ def diff_texts(
 
     keyf = key or (lambda x: compare_key(cmpf(x)))
     pairs, lone_o, lone_n = match_items(
-        olds, news, key=keyf, score=lambda a, b: similarity(cmpf(a), cmpf(b)), threshold=threshold
+        olds,
+        news,
+        key=keyf,
+        score=lambda a, b: similarity(cmpf(a), cmpf(b)),
+        threshold=threshold,
+        text=cmpf,
     )
     old_map = {f"m{k:04d}": compare_key(cmpf(olds[i])) for k, (i, _) in enumerate(pairs)}
     new_map = {f"m{k:04d}": compare_key(cmpf(news[j])) for k, (_, j) in enumerate(pairs)}
@@ -312,10 +329,14 @@ def diff_texts(
         changed = f"m{k:04d}" in modified
         if changed or (relabel and (_label(olds[i]) or "") != (_label(news[j]) or "")):
             item.paired(olds, news, i, j, changed)
-    for mkey in res.removed:
-        item.alone(olds, int(mkey[1:]), "old")
-    for mkey in res.added:
-        item.alone(news, int(mkey[1:]), "new")
+    gone, came = [int(k[1:]) for k in res.removed], [int(k[1:]) for k in res.added]
+    if lone is not None:
+        lone(gone, came)
+        return
+    for i in gone:
+        item.alone(olds, i, "old")
+    for j in came:
+        item.alone(news, j, "new")
 
 
 def _label(x: Any) -> str | None:
