@@ -114,7 +114,6 @@ class MatchSettings:
         "(FEP Breyanzi 'Follicular lymphoma grade 3B' vs 'mantle cell lymphoma' 39)",
     )
 
-
     exhaustive_pairs: int = knob(
         2500,
         "leftover pairs scored exhaustively; above this an inverted index of rare words picks "

@@ -64,6 +64,7 @@ class _Unit:
     block: int | None  # None: the section's title
     page: int
     tokens: tuple[str, ...]
+    soft: frozenset[int] = frozenset()  # positions of words a merged cell repeats
 
 
 def _units(doc: PolicyDocument, other: PolicyDocument) -> list[_Unit]:
@@ -84,13 +85,20 @@ def _units(doc: PolicyDocument, other: PolicyDocument) -> list[_Unit]:
             if b.type != "table":
                 out.append(_Unit(sec.key, si, bi, b.page, tokens(b.text)))
                 continue
-            seen: set[tuple[int, tuple[str, ...]]] = set()
+            above: dict[int, tuple[str, ...]] = {}
             for r, row in enumerate(b.rows or []):
                 page = b.row_pages[r] if b.row_pages and r < len(b.row_pages) else b.page
-                # a merged cell is printed once, whether a reader fills it down or not
-                cells = [c for k, c in enumerate(row) if (k, tokens(c)) not in seen]
-                seen.update((k, tokens(c)) for k, c in enumerate(row))
-                out.append(_Unit(sec.key, si, bi, page, tokens(" ".join(cells))))
+                # a cell repeating the one above is a merged cell a reader may fill down
+                # or not: its words are soft (their presence or absence is layout)
+                flat: list[str] = []
+                soft: set[int] = set()
+                for k, cell in enumerate(tokens(c) for c in row):
+                    if cell and cell == above.get(k):
+                        soft.update(range(len(flat), len(flat) + len(cell)))
+                    flat += cell
+                    if cell:
+                        above[k] = cell
+                out.append(_Unit(sec.key, si, bi, page, tuple(flat), frozenset(soft)))
     return [u for u in out if u.tokens]
 
 
@@ -191,21 +199,25 @@ def _regions(olds: Sequence[_Unit], news: Sequence[_Unit]) -> list[_Region]:
     return [reg for reg in regions if reg.old or reg.new]
 
 
-_Tok = tuple[str, int]  # (word, unit index)
+_Tok = tuple[str, int, int]  # (word, unit index, position in the unit)
+
+
+def _tokens(units: Sequence[_Unit], which: list[int]) -> list[_Tok]:
+    return [(w, i, k) for i in which for k, w in enumerate(units[i].tokens)]
 
 
 def _word_diff(old: list[_Tok], new: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
     """Deleted and inserted words of one region (a bag difference when it is very long)."""
     cap = SETTINGS.match.conserve_region_words
     if len(old) > cap or len(new) > cap:
-        left = Counter(w for w, _ in new)
+        left = Counter(t[0] for t in new)
         dels = []
         for tok in old:
             if left[tok[0]]:
                 left[tok[0]] -= 1
             else:
                 dels.append(tok)
-        right = Counter(w for w, _ in old)
+        right = Counter(t[0] for t in old)
         ins = []
         for tok in new:
             if right[tok[0]]:
@@ -213,7 +225,7 @@ def _word_diff(old: list[_Tok], new: list[_Tok]) -> tuple[list[_Tok], list[_Tok]
             else:
                 ins.append(tok)
         return dels, ins
-    sm = difflib.SequenceMatcher(None, [w for w, _ in old], [w for w, _ in new], autojunk=False)
+    sm = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], autojunk=False)
     dels, ins = [], []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag != "equal":
@@ -247,8 +259,8 @@ def _unexplained(
     nu = news[ins[0][1]] if ins else None
     here = nu or ou
     assert here is not None
-    old_text = " ".join(w for w, _ in dels)
-    new_text = " ".join(w for w, _ in ins)
+    old_text = " ".join(t[0] for t in dels)
+    new_text = " ".join(t[0] for t in ins)
     ops = [WordOp(op="delete", text=old_text)] if old_text else []
     ops += [WordOp(op="insert", text=new_text)] if new_text else []
     parts = [f"old '{old_text}'" if old_text else "", f"new '{new_text}'" if new_text else ""]
@@ -286,16 +298,20 @@ def check_conservation(
     pool_old, pool_new = _coverage([*changes, *formats])
     differing = 0
     left: list[tuple[list[_Tok], list[_Tok]]] = []
+    regions: list[tuple[list[_Tok], list[_Tok]]] = []
+    soft = 0
     for reg in _regions(olds, news):
-        dels, ins = _word_diff(
-            [(w, i) for i in reg.old for w in olds[i].tokens],
-            [(w, j) for j in reg.new for w in news[j].tokens],
-        )
+        dels, ins = _word_diff(_tokens(olds, reg.old), _tokens(news, reg.new))
         differing += len(dels) + len(ins)
+        hard_d = [t for t in dels if t[2] not in olds[t[1]].soft]
+        hard_i = [t for t in ins if t[2] not in news[t[1]].soft]
+        soft += len(dels) + len(ins) - len(hard_d) - len(hard_i)
+        dels, ins = hard_d, hard_i
+        regions.append((dels, ins))
         left.append((_take(dels, pool_old), _take(ins, pool_new)))
     # a word deleted in one place and inserted in another (or in another order) only moved
-    gone_pool = Counter(w for _, ins in left for w, _ in ins)
-    came_pool = Counter(w for dels, _ in left for w, _ in dels)
+    gone_pool = Counter(t[0] for reg in regions for t in reg[1])
+    came_pool = Counter(t[0] for reg in regions for t in reg[0])
     moved = unexplained = 0
     leftovers: list[Change] = []
     for dels, ins in left:
@@ -308,7 +324,7 @@ def check_conservation(
         old_words=sum(len(u.tokens) for u in olds),
         new_words=sum(len(u.tokens) for u in news),
         differing_words=differing,
-        moved_words=moved,
+        moved_words=moved + soft,
         explained_words=differing - unexplained,
         unexplained_words=unexplained,
         unexplained=len(leftovers),
