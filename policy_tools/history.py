@@ -19,6 +19,7 @@ from .text import compare_key
 
 __all__ = [
     "date_key",
+    "entries_between",
     "new_entries",
     "newest_entry",
     "newest_new_entry",
@@ -89,3 +90,39 @@ def new_entries(old: PolicyDocument, new: PolicyDocument) -> list[tuple[int, His
 def newest_new_entry(old: PolicyDocument, new: PolicyDocument) -> HistoryEntry | None:
     """The newest row NEW added to the table (None when it added none)."""
     return _newest(new_entries(old, new), _newest_first(new.history))
+
+
+def revision_date(doc: PolicyDocument) -> str | None:
+    """The date a revision stands for: its effective date, else its last review date."""
+    return doc.policy.effective_date or doc.policy.last_review_date
+
+
+def _after(row_date: str, bound: str) -> bool | None:
+    """Is a row dated after ``bound``? None when a month-only date cannot tell."""
+    if len(row_date) == len(bound) or len(row_date) > 7:
+        return row_date > bound
+    month = bound[:7]
+    return None if row_date == month else row_date > month
+
+
+def entries_between(old: PolicyDocument, new: PolicyDocument) -> list[tuple[int, HistoryEntry]]:
+    """The history rows of NEW that describe the revisions after OLD, up to NEW itself:
+    rows dated after OLD's date and not after NEW's, oldest first. A row whose date
+    cannot tell (no usable date, the same month as OLD's date, or a revision without a
+    date) counts when OLD's table does not have it.
+    """
+    low, high = revision_date(old), revision_date(new)
+    absent = {k for k, _ in new_entries(old, new)}
+    out: list[tuple[int, HistoryEntry]] = []
+    for k, row in enumerate(new.history):
+        when = date_key(row)
+        later = _after(when, low) if when and low else None
+        if later is None:
+            later = k in absent
+        if later and high and when and _after(when, high):
+            later = False  # dated after NEW itself
+        if later:
+            out.append((k, row))
+    newest_first = _newest_first(new.history)
+    out.sort(key=lambda item: (date_key(item[1]), -item[0] if newest_first else item[0]))
+    return out

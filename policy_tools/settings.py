@@ -122,6 +122,14 @@ class MatchSettings:
     blocking_words: int = knob(
         4, "rarest words of an item whose posting lists give its candidate partners"
     )
+    claim_shared_words: int = knob(
+        2,
+        "content words a history statement must share with a change to be supported by it "
+        "(FEP Carvykti 'prior lines of therapy', Cigna 'ileocolonic resection')",
+    )
+    claim_label_words: int = knob(
+        6, "a leading 'Label:' of a history row of at most this many words names its topic"
+    )
     conserve_region_words: int = knob(
         4000,
         "a differing region longer than this (words per side) is compared as a bag of words, "

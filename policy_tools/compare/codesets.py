@@ -18,6 +18,7 @@ Everything here is pure and cached: the same code always expands the same way.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import re
@@ -102,9 +103,7 @@ def build_icd_index() -> IcdIndex:
     """The index, from simple_icd_10_cm (slow: parses the whole code set)."""
     icd = importlib.import_module(_ICD_PACKAGE)
     codes = list(icd.get_all_codes(True))
-    billable = bytes(
-        49 if icd.is_leaf(c) and not icd.is_chapter_or_block(c) else 48 for c in codes
-    )
+    billable = bytes(49 if icd.is_leaf(c) and not icd.is_chapter_or_block(c) else 48 for c in codes)
     # descendants follow their code in tabular order: the last one sits at k + their count
     end = array("i", (k + len(icd.get_descendants(c)) for k, c in enumerate(codes)))
     return IcdIndex(codes, billable, end, dict(zip(codes, range(len(codes)), strict=True)))
@@ -118,10 +117,8 @@ def icd_index() -> IcdIndex:
         return IcdIndex.from_bytes(path.read_bytes())
     except (OSError, ValueError):
         index = build_icd_index()
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache costs a rebuild next time
             atomic_write_bytes(path, index.to_bytes())
-        except OSError:
-            pass  # a read-only cache only costs the rebuild next time
         return index
 
 

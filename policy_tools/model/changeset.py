@@ -218,7 +218,11 @@ class HistoryRowRef(Model):
 
 
 class UndocumentedFinding(Model):
+    """Changes no statement of the history rows supports, grouped by indication/section."""
+
     section: str
+    indication: str | None = Field(default=None, description="The indication, when known.")
+    count: int = Field(default=0, description="How many changes the group holds.")
     message: str
     change_ids: list[str]
 
