@@ -106,23 +106,21 @@ def _after(row_date: str, bound: str) -> bool | None:
 
 
 def entries_between(old: PolicyDocument, new: PolicyDocument) -> list[tuple[int, HistoryEntry]]:
-    """The history rows of NEW that describe the revisions after OLD, up to NEW itself:
-    rows dated after OLD's date and not after NEW's, oldest first. A row whose date
-    cannot tell (no usable date, the same month as OLD's date, or a revision without a
-    date) counts when OLD's table does not have it.
+    """The history rows of NEW that describe the revisions after OLD, up to NEW itself,
+    oldest first: rows OLD's table does not have, dated after OLD's date and not after
+    NEW's (a row whose date cannot tell - none, or the month of OLD's date - counts).
     """
     low, high = revision_date(old), revision_date(new)
-    absent = {k for k, _ in new_entries(old, new)}
+    if low and high and high <= low:
+        high = None  # no usable upper bound
     out: list[tuple[int, HistoryEntry]] = []
-    for k, row in enumerate(new.history):
+    for k, row in new_entries(old, new):
         when = date_key(row)
-        later = _after(when, low) if when and low else None
-        if later is None:
-            later = k in absent
-        if later and high and when and _after(when, high):
-            later = False  # dated after NEW itself
-        if later:
-            out.append((k, row))
+        if when and low and _after(when, low) is False:
+            continue  # OLD's own revision or earlier (a row re-typed since)
+        if when and high and _after(when, high):
+            continue  # dated after NEW itself
+        out.append((k, row))
     newest_first = _newest_first(new.history)
     out.sort(key=lambda item: (date_key(item[1]), -item[0] if newest_first else item[0]))
     return out

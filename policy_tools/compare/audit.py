@@ -378,7 +378,9 @@ def _check_claim(claim: Claim, ctx: _Context) -> tuple[Claim, str | None]:
         return claim, None
     if ids:
         return claim, None
-    where = ", ".join(_plain_section(s) for s in content_secs) or "the policy"
+    plain = list(dict.fromkeys(_plain_section(s) for s in content_secs))
+    plain = [p for p in plain if not any(p != q and p in q for q in plain)]
+    where = ", ".join(plain) or "the policy"
     return claim, f"no change found that matches it in {where}"
 
 
@@ -489,7 +491,7 @@ def _undocumented(changes: list[Change], *, none: bool) -> list[UndocumentedFind
     for ch in changes:
         groups[(ch.location.indication or "", ch.section)].append(ch)
     why = (
-        "no history row between the revisions describes this revision"
+        "no new policy-history row describes this revision"
         if none
         else "no statement of the history rows supports them"
     )
