@@ -130,6 +130,7 @@ class MatchSettings:
     claim_label_words: int = knob(
         6, "a leading 'Label:' of a history row of at most this many words names its topic"
     )
+    headline_width: int = knob(90, "characters of a criterion quoted in a verdict line")
     conserve_region_words: int = knob(
         4000,
         "a differing region longer than this (words per side) is compared as a bag of words, "

@@ -48,6 +48,7 @@ from .indications import diff_indications
 from .meta import diff_policy
 from .sections import diff_sections
 from .tables import code_findings, diff_codes, diff_rows, diff_texts, norm_day
+from .verdict import headlines
 
 __all__ = ["SECTION_DIFFS", "diff_documents"]
 
@@ -191,7 +192,7 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
     for ch in final:
         summary.setdefault(ch.section, {}).setdefault(ch.kind, 0)
         summary[ch.section][ch.kind] += 1
-    return ChangeSet(
+    cs = ChangeSet(
         **{"from": revision_info(old)},
         to=revision_info(new),
         changes=final,
@@ -202,3 +203,5 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
         unexplained=conservation.figures.unexplained,
         conservation=conservation.figures,
     )
+    cs.headlines = headlines(cs)
+    return cs
