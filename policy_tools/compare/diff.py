@@ -40,14 +40,14 @@ from ..model.changeset import (
 )
 from ..model.policy import HistoryEntry, PolicyDocument
 from ..settings import SETTINGS
-from ..text import clean_text, compare_key, short
+from ..text import clean_text, compare_key
 from .audit import audit_documents
 from .collect import Collector
 from .conserve import check_conservation
 from .indications import diff_indications
 from .meta import diff_policy
 from .sections import diff_sections
-from .tables import code_findings, diff_codes, diff_rows, diff_texts, norm_day
+from .tables import code_findings, diff_codes, diff_dosing, diff_rows, diff_texts
 from .verdict import headlines
 
 __all__ = ["SECTION_DIFFS", "diff_documents"]
@@ -64,44 +64,11 @@ class SectionDiff:
     differ: Differ
 
 
-def _schedule(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_rows(
-        out,
-        "dosing.schedule",
-        old.dosing.schedule,
-        new.dosing.schedule,
-        key=lambda r: (compare_key(r.schedule), norm_day(r.day)),
-        fields=("schedule", "day", "dose", "monitoring"),
-        noun="Dosing row",
-        describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}",
-        norm={"day": norm_day},
-    )
+def _dosing(part: str) -> Differ:
+    def differ(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
+        diff_dosing(old.dosing, new.dosing, out, "dosing", parts=(part,))
 
-
-def _premedication(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_rows(
-        out,
-        "dosing.premedication",
-        old.dosing.premedication,
-        new.dosing.premedication,
-        key=lambda r: (compare_key(r.day), compare_key(r.medication)),
-        fields=("day", "medication", "administration"),
-        noun="Premedication",
-        describe=lambda r: f"{clean_text(r.day)} / {short(r.medication, 50)}",
-    )
-
-
-def _notes(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_texts(
-        out,
-        "dosing.notes",
-        "dosing.notes",
-        old.dosing.notes,
-        new.dosing.notes,
-        text=lambda s: s,
-        noun="dosing note",
-        threshold=_M.text_match,
-    )
+    return differ
 
 
 def _definitions(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
@@ -155,9 +122,10 @@ SECTION_DIFFS: tuple[SectionDiff, ...] = (
     SectionDiff("policy", diff_policy),
     SectionDiff("criteria", diff_indications),
     SectionDiff("codes", lambda o, n, out: diff_codes(o.codes, n.codes, out)),
-    SectionDiff("dosing.schedule", _schedule),
-    SectionDiff("dosing.premedication", _premedication),
-    SectionDiff("dosing.notes", _notes),
+    SectionDiff("dosing.schedule", _dosing("schedule")),
+    SectionDiff("dosing.premedication", _dosing("premedication")),
+    SectionDiff("dosing.tables", _dosing("tables")),
+    SectionDiff("dosing.notes", _dosing("notes")),
     SectionDiff("definitions", _definitions),
     SectionDiff("references", _references),
     SectionDiff("history", _history),

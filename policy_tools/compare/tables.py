@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.changeset import Cell, ChangeKind, CodeFinding, CodeValue, Location, RowValue
-from ..model.policy import Code, PolicyDocument
+from ..model.policy import Code, Dosing, DosingTable, PolicyDocument
 from ..settings import SETTINGS
 from ..text import clean_text, compare_key, short
 from .codesets import check_code, covering_codes, normalize_code
 from .collect import Collector, text_change, text_value
 from .match import deep, match_items, similarity, word_diff
 
-__all__ = ["code_findings", "diff_codes", "diff_rows", "diff_texts", "norm_day"]
+__all__ = ["code_findings", "diff_codes", "diff_dosing", "diff_rows", "diff_texts", "norm_day"]
 
 _M = SETTINGS.match
 
@@ -395,4 +395,98 @@ class _TextItems:
             new_label=None if old else _label(x),
             old_page=_page(x) if old else None,
             new_page=None if old else _page(x),
+        )
+
+
+# --- dosing: the fixed schedule / premedication shapes, generic tables, notes -------------
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A generic table row read like a model: its columns are its attributes."""
+
+    cells: dict[str, str]
+    page: int | None
+
+    def __getattr__(self, name: str) -> str:
+        return self.cells.get(name, "")
+
+
+def _generic_tables(
+    old: Sequence[DosingTable], new: Sequence[DosingTable], out: Collector, base: str
+) -> None:
+    """Tables paired by title and columns; rows keyed by their key columns, not position."""
+
+    def ident(t: DosingTable) -> tuple[str, tuple[str, ...]]:
+        return compare_key(t.title), tuple(compare_key(c) for c in t.columns)
+
+    pairs, lone_o, lone_n = match_items(
+        old,
+        new,
+        key=ident,
+        score=lambda a, b: similarity(" ".join(a.columns), " ".join(b.columns)),
+        threshold=_M.row_match,
+    )
+    todo = [(old[i], new[j]) for i, j in pairs]
+    todo += [(old[i], None) for i in lone_o] + [(None, new[j]) for j in lone_n]
+    for o, n in todo:
+        t = n or o
+        assert t is not None
+        keys = [k for k in t.key if k in t.columns] or t.columns[:1]
+        title = clean_text(t.title) or "Dosing table"
+        diff_rows(
+            out,
+            f"{base}.tables" if base != "dosing" else "dosing.tables",
+            [_Cells(r.cells, r.page) for r in (o.rows if o else [])],
+            [_Cells(r.cells, r.page) for r in (n.rows if n else [])],
+            key=lambda r, keys=keys: tuple(compare_key(r.cells.get(k)) for k in keys),
+            fields=tuple(t.columns),
+            noun=f"{short(title, 40)} row",
+            describe=lambda r, keys=keys: " / ".join(clean_text(r.cells.get(k)) for k in keys),
+        )
+
+
+def diff_dosing(
+    old: Dosing,
+    new: Dosing,
+    out: Collector,
+    base: str,
+    parts: Sequence[str] = ("schedule", "premedication", "tables", "notes"),
+) -> None:
+    """Dosing of a policy (or of one indication): rows keyed by identity, notes by text."""
+    if "schedule" in parts:
+        diff_rows(
+            out,
+            "dosing.schedule",
+            old.schedule,
+            new.schedule,
+            key=lambda r: (compare_key(r.schedule), norm_day(r.day)),
+            fields=("schedule", "day", "dose", "monitoring"),
+            noun="Dosing row",
+            describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}",
+            norm={"day": norm_day},
+        )
+    if "premedication" in parts:
+        diff_rows(
+            out,
+            "dosing.premedication",
+            old.premedication,
+            new.premedication,
+            key=lambda r: (compare_key(r.day), compare_key(r.medication)),
+            fields=("day", "medication", "administration"),
+            noun="Premedication",
+            describe=lambda r: f"{clean_text(r.day)} / {short(r.medication, 50)}",
+        )
+    if "tables" in parts:
+        _generic_tables(old.tables, new.tables, out, base)
+    if "notes" in parts:
+        diff_texts(
+            out,
+            "dosing.notes",
+            f"{base}.notes",
+            old.notes,
+            new.notes,
+            text=lambda s: s,
+            noun="dosing note",
+            threshold=_M.text_match,
         )

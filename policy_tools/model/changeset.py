@@ -27,6 +27,7 @@ SECTION_TITLES: dict[str, str] = {
     "codes": "Codes",
     "dosing.schedule": "Dosing schedule",
     "dosing.premedication": "Premedication",
+    "dosing.tables": "Dosing tables",
     "dosing.notes": "Dosing notes",
     "definitions": "Definitions",
     "sections": "Narrative sections",
