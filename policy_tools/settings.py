@@ -105,6 +105,11 @@ class MatchSettings:
         80.0, "two different papers in one journal score ~72; a revised reference >= 89"
     )
     text_match: float = knob(65.0, "definitions, dosing notes, sentences of generic sections")
+    move_match: float = knob(
+        85.0,
+        "a sentence that left its section for another matches there only this closely (a new "
+        "drug row 'X tablets 5 mg' is no moved 'Y tablets 10 mg', ~70)",
+    )
     row_match: float = knob(
         75.0, "rows whose key changed, as whole rows (saline 4-5 -> 2-4 hours 97; other drug 50)"
     )

@@ -248,7 +248,7 @@ class _Loose:
             self.new,
             key=lambda x: (x[0], id(x)),  # only similarity pairs across sections
             score=score,
-            threshold=SETTINGS.match.text_match,
+            threshold=SETTINGS.match.move_match,
             text=lambda x: x[1].cmp,
         )
         for i, j in pairs:
