@@ -436,7 +436,7 @@ def _generic_tables(
         title = clean_text(t.title) or "Dosing table"
         diff_rows(
             out,
-            f"{base}.tables" if base != "dosing" else "dosing.tables",
+            "dosing.tables",
             [_Cells(r.cells, r.page) for r in (o.rows if o else [])],
             [_Cells(r.cells, r.page) for r in (n.rows if n else [])],
             key=lambda r, keys=keys: tuple(compare_key(r.cells.get(k)) for k in keys),
