@@ -105,6 +105,11 @@ class MatchSettings:
         80.0, "two different papers in one journal score ~72; a revised reference >= 89"
     )
     text_match: float = knob(65.0, "definitions, dosing notes, sentences of generic sections")
+    section_title_match: float = knob(
+        90.0,
+        "sections whose keys differ pair by their headings, spaces aside, this closely "
+        "(Cigna IP0660 'APPENDIX' printed letter-spaced as 'APP ENDIX')",
+    )
     move_match: float = knob(
         85.0,
         "a sentence that left its section for another matches there only this closely (a new "

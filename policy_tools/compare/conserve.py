@@ -43,7 +43,7 @@ from ..settings import SETTINGS
 from ..text import MONTHS, clean_text
 from .sections import PAGE_REMNANT, date_pattern
 
-__all__ = ["ConservationResult", "check_conservation", "words"]
+__all__ = ["ConservationResult", "check_conservation", "date_forms", "words"]
 
 _WORD = re.compile(r"\w+(?:[.'/+-]\w+)*")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
@@ -105,7 +105,7 @@ def _units(doc: PolicyDocument, other: PolicyDocument) -> list[_Unit]:
 # --- what the changes account for -------------------------------------------------------
 
 
-def _date_forms(text: str) -> list[str]:
+def date_forms(text: str) -> list[str]:
     """ISO dates of a payload in the spellings a page prints them ('2024-05' -> may 2024)."""
     out: list[str] = []
     for m in _ISO.finditer(text):
@@ -136,7 +136,7 @@ def _payload_text(value: Payload | None) -> str:
 
 
 def _side_words(text: str) -> list[str]:
-    return words(text) + words(" ".join(_date_forms(text)))
+    return words(text) + words(" ".join(date_forms(text)))
 
 
 def _coverage(changes: Iterable[Change]) -> tuple[Counter[str], Counter[str]]:

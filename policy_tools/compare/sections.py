@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model.changeset import ListValue, Location, TextValue
-from ..model.policy import Block, Leaf, Node, PolicyDocument
+from ..model.policy import Block, Leaf, Node, PolicyDocument, Section
 from ..settings import SETTINGS
 from ..text import clean_text, compare_key, sentences, short
 from ..vocab.sections import STRUCTURAL_SECTIONS
@@ -186,7 +187,13 @@ def diff_sections(old: PolicyDocument, new: PolicyDocument, out: Collector) -> N
     """Generic text per section (reflow aside), then what is left matched across sections
     (moves); section headings and structural table columns are layout."""
     co, cn = _Texts.of(old), _Texts.of(new)
-    pairs, lone_o, lone_n = match_items(old.sections, new.sections, key=lambda s: s.key)
+    pairs, lone_o, lone_n = match_items(
+        old.sections,
+        new.sections,
+        key=lambda s: s.key,
+        score=lambda a, b: similarity(_squeezed(a.title), _squeezed(b.title)),
+        threshold=SETTINGS.match.section_title_match,
+    )
     _headings(old, new, (pairs, lone_o, lone_n), out)
     _table_columns(old, new, co, cn, out)
     todo: list[tuple[int | None, int | None]] = [(i, j) for i, j in pairs]
@@ -204,6 +211,9 @@ def diff_sections(old: PolicyDocument, new: PolicyDocument, out: Collector) -> N
         un = _units(sn.blocks, cn, j) if sn is not None and j is not None else []
         if _stream(uo) == _stream(un):
             continue  # the same words, only broken into blocks/pages differently
+        if Counter(_stream(uo)) == Counter(_stream(un)) and so is not None and sn is not None:
+            _reordered(so, sn, uo, un, out)
+            continue
         diff_texts(
             out,
             f"sections.{sec.key}",
@@ -220,6 +230,24 @@ def diff_sections(old: PolicyDocument, new: PolicyDocument, out: Collector) -> N
             lone=loose.taker(sec.key, uo, un),
         )
     loose.report(old, new, out)
+
+
+def _squeezed(title: str) -> str:
+    """A heading without its spaces ('APP ENDIX' of a letter-spaced title = 'APPENDIX')."""
+    return re.sub(r"\s+", "", title)
+
+
+def _reordered(so: Section, sn: Section, uo: list[_Unit], un: list[_Unit], out: Collector) -> None:
+    """The same words in another order (a table read in another column order): layout."""
+    out.fmt(
+        "format.sections",
+        f"sections[{un[0].section if un else 0}].blocks",
+        f"Text of '{short(sn.title, 50)}' read in another order (the same words)",
+        old=TextValue(text=" ".join(u.text for u in uo)),
+        new=TextValue(text=" ".join(u.text for u in un)),
+        old_page=so.page,
+        new_page=sn.page,
+    )
 
 
 @dataclass
