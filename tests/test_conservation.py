@@ -39,13 +39,13 @@ def test_deep_maps_sharing_no_key_report_every_key() -> None:
 
 # --- the seed with its Background rewritten ------------------------------------------------
 
-NEW_BACKGROUND = """Background Information:
-
-Imdelltra now carries a new boxed warning for severe hemophagocytic lymphohistiocytosis observed in postmarketing reports.
-
-The scope of this policy extends to maintenance therapy after first-line chemoimmunotherapy in limited stage disease.
-
-"""
+NEW_BACKGROUND = (
+    "Background Information:\n\n"
+    "Imdelltra now carries a new boxed warning for severe hemophagocytic "
+    "lymphohistiocytosis observed in postmarketing reports.\n\n"
+    "The scope of this policy extends to maintenance therapy after first-line "
+    "chemoimmunotherapy in limited stage disease.\n\n"
+)
 
 
 def _texts(cs: ChangeSet, side: str) -> str:
@@ -190,9 +190,9 @@ def test_regrouped_list_is_moves_plus_real_additions_and_removals() -> None:
     kept = DRUGS[1:]  # Drug00 removed
     new = _grouped(
         {
-            "Group 1": kept[0::4] + ["Newdrug tablets 5 mg once daily"],
+            "Group 1": [*kept[0::4], "Newdrug tablets 5 mg once daily"],
             "Group 2": kept[1::4],
-            "Group 3": kept[2::4] + ["Otherdrug capsules 2 mg twice daily"],
+            "Group 3": [*kept[2::4], "Otherdrug capsules 2 mg twice daily"],
             "Group 4": kept[3::4],
         }
     )

@@ -32,7 +32,7 @@ CRITERIA = {
     name: [
         f"Patient has a diagnosis of {name.lower()} confirmed by a specialist",
         f"Patient has tried one conventional therapy for {name.lower()}",
-        f"The medication is prescribed by or in consultation with a {name.split()[0].lower()} expert",
+        f"The medication is prescribed in consultation with a {name.split()[0].lower()} expert",
     ]
     for name in NAMES
 }

@@ -427,23 +427,37 @@ def _generic_tables(
         score=lambda a, b: similarity(" ".join(a.columns), " ".join(b.columns)),
         threshold=_M.row_match,
     )
-    todo = [(old[i], new[j]) for i, j in pairs]
-    todo += [(old[i], None) for i in lone_o] + [(None, new[j]) for j in lone_n]
+    todo: list[tuple[DosingTable | None, DosingTable | None]] = [(old[i], new[j]) for i, j in pairs]
+    todo += [(old[i], None) for i in lone_o]
+    todo += [(None, new[j]) for j in lone_n]
     for o, n in todo:
         t = n or o
         assert t is not None
-        keys = [k for k in t.key if k in t.columns] or t.columns[:1]
-        title = clean_text(t.title) or "Dosing table"
-        diff_rows(
-            out,
-            "dosing.tables",
-            [_Cells(r.cells, r.page) for r in (o.rows if o else [])],
-            [_Cells(r.cells, r.page) for r in (n.rows if n else [])],
-            key=lambda r, keys=keys: tuple(compare_key(r.cells.get(k)) for k in keys),
-            fields=tuple(t.columns),
-            noun=f"{short(title, 40)} row",
-            describe=lambda r, keys=keys: " / ".join(clean_text(r.cells.get(k)) for k in keys),
-        )
+        _table_rows(o, n, t, out)
+
+
+def _table_rows(
+    o: DosingTable | None, n: DosingTable | None, t: DosingTable, out: Collector
+) -> None:
+    keys = [k for k in t.key if k in t.columns] or t.columns[:1]
+    title = clean_text(t.title) or "Dosing table"
+
+    def key(r: _Cells) -> tuple[str, ...]:
+        return tuple(compare_key(r.cells.get(k)) for k in keys)
+
+    def describe(r: _Cells) -> str:
+        return " / ".join(clean_text(r.cells.get(k)) for k in keys)
+
+    diff_rows(
+        out,
+        "dosing.tables",
+        [_Cells(r.cells, r.page) for r in (o.rows if o else [])],
+        [_Cells(r.cells, r.page) for r in (n.rows if n else [])],
+        key=key,
+        fields=tuple(t.columns),
+        noun=f"{short(title, 40)} row",
+        describe=describe,
+    )
 
 
 def diff_dosing(
