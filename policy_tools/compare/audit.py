@@ -38,6 +38,7 @@ from ..model.changeset import (
     UndocumentedFinding,
     UnmappedClaim,
     UnsupportedClaim,
+    payload_text,
 )
 from ..model.policy import HistoryEntry, Leaf, Node, PolicyDocument
 from ..settings import SETTINGS
@@ -163,18 +164,6 @@ def _tree_context(doc: PolicyDocument, ch: Change, chain: list[int] | None) -> l
     return texts
 
 
-def _payload(value: object) -> str:
-    for attr in ("text", "outline", "description", "value"):
-        v = getattr(value, attr, None)
-        if isinstance(v, str):
-            return v
-    cells = getattr(value, "cells", None)
-    if cells:
-        return " ".join(c.value or "" for c in cells)
-    items = getattr(value, "items", None)
-    return " ".join(items) if isinstance(items, list) else ""
-
-
 @dataclass
 class _Facts:
     """What one change is about, in words."""
@@ -185,7 +174,7 @@ class _Facts:
 
 
 def _facts(ch: Change, old: PolicyDocument, new: PolicyDocument) -> _Facts:
-    texts = [_payload(ch.old), _payload(ch.new), ch.location.indication or ""]
+    texts = [payload_text(ch.old), payload_text(ch.new), ch.location.indication or ""]
     texts += _tree_context(old, ch, ch.location.old_index)
     texts += _tree_context(new, ch, ch.location.new_index)
     months = {

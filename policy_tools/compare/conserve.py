@@ -27,16 +27,11 @@ from dataclasses import dataclass
 
 from ..model.changeset import (
     Change,
-    CodeValue,
     Conservation,
-    ListValue,
     Location,
-    Payload,
-    RowValue,
-    ScalarValue,
     TextValue,
-    TreeValue,
     WordOp,
+    payload_text,
 )
 from ..model.policy import PolicyDocument
 from ..settings import SETTINGS
@@ -118,23 +113,6 @@ def date_forms(text: str) -> list[str]:
     return out
 
 
-def _payload_text(value: Payload | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, TextValue):
-        return value.text
-    if isinstance(value, TreeValue):
-        return value.outline
-    if isinstance(value, CodeValue):
-        return f"{value.code} {value.description or ''}"
-    if isinstance(value, RowValue):
-        return " ".join(c.value or "" for c in value.cells)
-    if isinstance(value, ListValue):
-        return " ".join(value.items)
-    assert isinstance(value, ScalarValue)
-    return "" if value.value is None else str(value.value)
-
-
 def _side_words(text: str) -> list[str]:
     return words(text) + words(" ".join(date_forms(text)))
 
@@ -144,8 +122,8 @@ def _coverage(changes: Iterable[Change]) -> tuple[Counter[str], Counter[str]]:
     old: Counter[str] = Counter()
     new: Counter[str] = Counter()
     for ch in changes:
-        old.update(_side_words(_payload_text(ch.old)))
-        new.update(_side_words(_payload_text(ch.new)))
+        old.update(_side_words(payload_text(ch.old)))
+        new.update(_side_words(payload_text(ch.new)))
         old.update(words(ch.old_label))
         new.update(words(ch.new_label))
         for key in ch.location.row_key or []:  # the row a change names (schedule, day, ...)
@@ -206,25 +184,23 @@ def _tokens(units: Sequence[_Unit], which: list[int]) -> list[_Tok]:
     return [(w, i, k) for i in which for k, w in enumerate(units[i].tokens)]
 
 
+def _bag_minus(tokens: list[_Tok], other: list[_Tok]) -> list[_Tok]:
+    """The tokens whose word ``other`` does not hold (as many times)."""
+    left = Counter(t[0] for t in other)
+    out = []
+    for tok in tokens:
+        if left[tok[0]]:
+            left[tok[0]] -= 1
+        else:
+            out.append(tok)
+    return out
+
+
 def _word_diff(old: list[_Tok], new: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
     """Deleted and inserted words of one region (a bag difference when it is very long)."""
     cap = SETTINGS.match.conserve_region_words
     if len(old) > cap or len(new) > cap:
-        left = Counter(t[0] for t in new)
-        dels = []
-        for tok in old:
-            if left[tok[0]]:
-                left[tok[0]] -= 1
-            else:
-                dels.append(tok)
-        right = Counter(t[0] for t in old)
-        ins = []
-        for tok in new:
-            if right[tok[0]]:
-                right[tok[0]] -= 1
-            else:
-                ins.append(tok)
-        return dels, ins
+        return _bag_minus(old, new), _bag_minus(new, old)
     sm = difflib.SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], autojunk=False)
     dels, ins = [], []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():

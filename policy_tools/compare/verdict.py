@@ -253,26 +253,12 @@ def headlines(cs: ChangeSet) -> list[Headline]:
     changes = cs.changes
     for ch in changes:
         if ch.section == "criteria.indications" and ch.kind in ("added", "removed"):
-            name = ch.location.indication or ""
             verb = "added" if ch.kind == "added" else "removed"
-            out.append(
-                Headline(
-                    rank=1,
-                    category="indication",
-                    text=f"Indication {verb}: {name}",
-                    change_ids=[ch.id],
-                )
-            )
-    for ch in changes:
-        if ch.section == "criteria.authorization":
-            out.append(
-                Headline(
-                    rank=2,
-                    category="authorization",
-                    text=f"{ch.summary}{_where(ch)}",
-                    change_ids=[ch.id],
-                )
-            )
+            text = f"Indication {verb}: {ch.location.indication or ''}"
+            out.append(Headline(rank=1, category="indication", text=text, change_ids=[ch.id]))
+        elif ch.section == "criteria.authorization":
+            text = f"{ch.summary}{_where(ch)}"
+            out.append(Headline(rank=2, category="authorization", text=text, change_ids=[ch.id]))
     moved = _moved_to_exclusions(changes)
     skip = {c.id for pair in moved for c in pair}
     for d, e in moved:

@@ -146,6 +146,23 @@ Payload = Annotated[
 ]
 
 
+def payload_text(value: Payload | None) -> str:
+    """The words a payload carries, as one plain text (for matching, not for display)."""
+    if value is None:
+        return ""
+    if isinstance(value, TextValue):
+        return value.text
+    if isinstance(value, TreeValue):
+        return value.outline
+    if isinstance(value, CodeValue):
+        return f"{value.code} {value.description or ''}"
+    if isinstance(value, RowValue):
+        return " ".join(c.value or "" for c in value.cells)
+    if isinstance(value, ListValue):
+        return " ".join(value.items)
+    return "" if value.value is None else str(value.value)
+
+
 class Change(Model):
     id: str = Field(description="Stable id, e.g. 'C001', unique in the change set.")
     section: str = Field(description="e.g. criteria.initial, codes, dosing.schedule, policy.")
