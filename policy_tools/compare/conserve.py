@@ -41,6 +41,7 @@ from .sections import PAGE_REMNANT, date_pattern
 __all__ = ["ConservationResult", "check_conservation", "date_forms", "words"]
 
 _WORD = re.compile(r"\w+(?:[.'/+-]\w+)*")
+_DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 _MONTH_NAMES = {v: k for k, v in MONTHS.items()}
 
@@ -66,11 +67,15 @@ def _units(doc: PolicyDocument, other: PolicyDocument) -> list[_Unit]:
     """Content units of ``doc``; the metadata dates of both revisions are left out (their
     changes are the policy fields' to report)."""
     patterns = [p for p in (date_pattern(doc), date_pattern(other)) if p is not None]
+    years = _years(doc) | _years(other)  # every printed form of those dates holds one
 
     def tokens(text: str | None) -> tuple[str, ...]:
-        t = PAGE_REMNANT.sub(" ", text or "")
-        for pattern in patterns:
-            t = pattern.sub(" ", t)
+        t = text or ""
+        if ("age" in t or "AGE" in t) and _DIGIT.search(t):  # "Page 6 of 7"
+            t = PAGE_REMNANT.sub(" ", t)
+        if any(y in t for y in years):
+            for pattern in patterns:
+                t = pattern.sub(" ", t)
         return tuple(words(t))
 
     out: list[_Unit] = []
@@ -95,6 +100,13 @@ def _units(doc: PolicyDocument, other: PolicyDocument) -> list[_Unit]:
                         above[k] = cell
                 out.append(_Unit(sec.key, si, bi, page, tuple(flat), frozenset(soft)))
     return [u for u in out if u.tokens]
+
+
+def _years(doc: PolicyDocument) -> set[str]:
+    """'2025' and '/25' of the metadata dates: a text without them prints none of them."""
+    p = doc.policy
+    found = {d[:4] for d in (p.effective_date, p.last_review_date, p.origination_date) if d}
+    return {y for y in found if y.isdigit()} | {f"/{y[2:]}" for y in found if y.isdigit()}
 
 
 # --- what the changes account for -------------------------------------------------------

@@ -127,6 +127,7 @@ class _Texts:
     keys: set[str]
     joined: str
     dates: re.Pattern[str] | None
+    tables: dict[int, bool] = field(default_factory=dict)  # id(table block) -> structural
 
     @classmethod
     def of(cls, doc: PolicyDocument) -> _Texts:
@@ -139,9 +140,12 @@ class _Texts:
 
 def _structural_table(b: Block, ctx: _Texts) -> bool:
     """A table whose cells are mostly represented by structured fields (codes, dosing...)."""
-    cells = [c for row in (b.rows or []) for c in row if compare_key(c)]
-    hits = sum(1 for c in cells if ctx.covered(c))
-    return bool(cells) and hits * 2 >= len(cells)
+    known = ctx.tables.get(id(b))
+    if known is None:
+        cells = [c for row in (b.rows or []) for c in row if compare_key(c)]
+        hits = sum(1 for c in cells if ctx.covered(c))
+        known = ctx.tables[id(b)] = bool(cells) and hits * 2 >= len(cells)
+    return known
 
 
 def _paragraphs(blocks: list[Block], ctx: _Texts) -> list[tuple[str, str | None, int, int]]:
@@ -209,9 +213,10 @@ def diff_sections(old: PolicyDocument, new: PolicyDocument, out: Collector) -> N
             continue
         uo = _units(so.blocks, co, i) if so is not None and i is not None else []
         un = _units(sn.blocks, cn, j) if sn is not None and j is not None else []
-        if _stream(uo) == _stream(un):
+        stream_o, stream_n = _stream(uo), _stream(un)
+        if stream_o == stream_n:
             continue  # the same words, only broken into blocks/pages differently
-        if Counter(_stream(uo)) == Counter(_stream(un)) and so is not None and sn is not None:
+        if Counter(stream_o) == Counter(stream_n) and so is not None and sn is not None:
             _reordered(so, sn, uo, un, out)
             continue
         diff_texts(
