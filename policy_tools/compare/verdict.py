@@ -81,7 +81,7 @@ def _criteria_line(ch: Change) -> str | None:
         return f"Any-of became all-of (harder): {short(ch.summary, _W)}"
     if ch.kind == "modified" and ch.words and _decisive(ch):
         edits = "; ".join(
-            f"{d or '(nothing)'} -> {i or '(nothing)'}" for d, i in _edits(ch)[:_EDITS_SHOWN]
+            f"{d or '(nothing)'} -> {i or '(nothing)'}" for d, i in _decisive(ch)[:_EDITS_SHOWN]
         )
         return f"Criterion changed ({edits}): {new}"
     if ch.kind in ("added", "removed") and ch.section in ("criteria.initial",):
@@ -144,16 +144,17 @@ def _edits(ch: Change) -> list[tuple[str, str]]:
 _NEGATION = frozenset({"not", "no", "without", "except", "only"})
 
 
-def _decisive(ch: Change) -> bool:
-    """Does a modified criterion change a number or a quantifier (FOUR -> ONE), or gain or
-    lose a negation?"""
-    for d, i in _edits(ch):
-        both = words(d) + words(i)
-        if d and i and any(w in _DECISIVE or w.isdigit() for w in both):
-            return True
-        if (not d or not i) and both and set(both) <= _NEGATION:
-            return True
-    return False
+def _decisive_edit(d: str, i: str) -> bool:
+    """An edit that changes a number or a quantifier (FOUR -> ONE), or a negation."""
+    both = words(d) + words(i)
+    if d and i and any(w in _DECISIVE or w.isdigit() for w in both):
+        return True
+    return bool((not d or not i) and both and set(both) <= _NEGATION)
+
+
+def _decisive(ch: Change) -> list[tuple[str, str]]:
+    """The decisive edits of a modified criterion (none: a rewording)."""
+    return [(d, i) for d, i in _edits(ch) if _decisive_edit(d, i)]
 
 
 def _moved_to_exclusions(changes: list[Change]) -> list[tuple[Change, Change]]:
