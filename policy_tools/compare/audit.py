@@ -47,6 +47,7 @@ from ..vocab.claims import (
     ADD_VERB,
     CLAIM_ALIASES,
     CONTEXT_LABEL,
+    CRITERIA_TOPICS,
     DURATION,
     FILLER_WORDS,
     FORMAT,
@@ -133,9 +134,24 @@ def _months(text: str) -> list[int]:
     return out
 
 
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+
+
 def _content(text: str) -> set[str]:
-    """A statement's own content words (fillers, short words and numbers aside)."""
-    return {w for w in words(text) if len(w) > 2 and w not in FILLER_WORDS and not w.isdigit()}
+    """A statement's own content words (fillers, short words and numbers aside; an
+    acronym such as 'FL' or 'MCL' is content however short)."""
+    acronyms = {a.lower() for a in _ACRONYM.findall(text)}
+    return {
+        w
+        for w in words(text)
+        if (len(w) > 2 or w in acronyms) and w not in FILLER_WORDS and not w.isdigit()
+    }
+
+
+def _weight(shared: set[str], text: str) -> int:
+    """Shared words, an acronym counting twice (it names one thing exactly)."""
+    acronyms = {a.lower() for a in _ACRONYM.findall(text)}
+    return len(shared) + len(shared & acronyms)
 
 
 # --- what a change is about ---------------------------------------------------------------
@@ -297,6 +313,7 @@ def _content_support(text: str, claim: Claim, ctx: _Context) -> tuple[list[str],
     label = CONTEXT_LABEL.regex.match(text)
     topic = _content(label.group(1)) if label and not _label_is_clause(label) else set()
     own = _content(text) - topic
+    criteria_topic = any(t in s for s in claim.sections for t in CRITERIA_TOPICS)
     by_words: list[str] = []
     by_topic: list[str] = []
     terms: set[str] = set()
@@ -314,8 +331,10 @@ def _content_support(text: str, claim: Claim, ctx: _Context) -> tuple[list[str],
         if not named:
             continue
         shared = own & f.words
+        weight = _weight(shared, text)
         in_scope = not claim.sections or _covers(claim.sections, ch.section)
-        if own and len(shared) >= _need(own) and (in_scope or len(shared) > _need(own)):
+        in_scope = in_scope or (ch.section.startswith("criteria.") and criteria_topic)
+        if own and weight >= _need(own) and (in_scope or weight > _need(own)):
             by_words.append(ch.id)
             terms |= shared
         elif topic and (topic <= f.words or f.indication):
@@ -343,8 +362,10 @@ def _check_claim(claim: Claim, ctx: _Context) -> tuple[Claim, str | None]:
     content_secs = [s for s in sections if s != FORMAT]
     claim = claim.model_copy(update={"sections": content_secs + ([FORMAT] * (FORMAT in sections))})
     ids, terms = _content_support(text, claim.model_copy(update={"sections": content_secs}), ctx)
-    if not ids and content_secs:  # a vague statement: the sections it names
-        ids = [ch.id for ch in ctx.content if _covers(content_secs, ch.section)]
+    if content_secs:  # the sections it names, whatever else its words match
+        ids += [
+            ch.id for ch in ctx.content if _covers(content_secs, ch.section) and ch.id not in ids
+        ]
     if FORMAT in sections:
         ids += [ch.id for ch in ctx.content if _template_field(ch) and ch.id not in ids]
         ids += ctx.format_ids

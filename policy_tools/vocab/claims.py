@@ -18,6 +18,7 @@ __all__ = [
     "ADD_VERB",
     "CLAIM_ALIASES",
     "CONTEXT_LABEL",
+    "CRITERIA_TOPICS",
     "DURATION",
     "FILLER_WORDS",
     "FORMAT",
@@ -304,3 +305,6 @@ FILLER_WORDS = frozenset(
         "within",
     ]
 )
+# section words whose statements speak of the criteria too ("added indication of FL and
+# MCL" adds the criteria of those indications): their content may match criteria changes
+CRITERIA_TOPICS = ("indication",)
