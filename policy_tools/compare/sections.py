@@ -363,24 +363,12 @@ def _headings(
                 old_page=so.page,
                 new_page=sn.page,
             )
-    for k in lone_o:
-        so = old.sections[k]
-        out.fmt(
-            "format.sections",
-            f"sections[{k}].title",
-            f"Section heading no longer printed: {so.title}",
-            old=TextValue(text=so.title),
-            old_page=so.page,
-        )
-    for k in lone_n:
-        sn = new.sections[k]
-        out.fmt(
-            "format.sections",
-            f"sections[{k}].title",
-            f"New section heading: {sn.title}",
-            new=TextValue(text=sn.title),
-            new_page=sn.page,
-        )
+    lone = [("old", old.sections[k], k) for k in lone_o]
+    lone += [("new", new.sections[k], k) for k in lone_n]
+    for side, sec, k in lone:
+        what = "Section heading no longer printed" if side == "old" else "New section heading"
+        value = {side: TextValue(text=sec.title), f"{side}_page": sec.page}
+        out.fmt("format.sections", f"sections[{k}].title", f"{what}: {sec.title}", **value)
 
 
 def _headers(doc: PolicyDocument, ctx: _Texts) -> list[tuple[list[str], list[list[str]]]]:
