@@ -19,6 +19,7 @@ from .text import compare_key
 
 __all__ = [
     "date_key",
+    "entries_between",
     "new_entries",
     "newest_entry",
     "newest_new_entry",
@@ -89,3 +90,37 @@ def new_entries(old: PolicyDocument, new: PolicyDocument) -> list[tuple[int, His
 def newest_new_entry(old: PolicyDocument, new: PolicyDocument) -> HistoryEntry | None:
     """The newest row NEW added to the table (None when it added none)."""
     return _newest(new_entries(old, new), _newest_first(new.history))
+
+
+def revision_date(doc: PolicyDocument) -> str | None:
+    """The date a revision stands for: its effective date, else its last review date."""
+    return doc.policy.effective_date or doc.policy.last_review_date
+
+
+def _after(row_date: str, bound: str) -> bool | None:
+    """Is a row dated after ``bound``? None when a month-only date cannot tell."""
+    if len(row_date) == len(bound) or len(row_date) > 7:
+        return row_date > bound
+    month = bound[:7]
+    return None if row_date == month else row_date > month
+
+
+def entries_between(old: PolicyDocument, new: PolicyDocument) -> list[tuple[int, HistoryEntry]]:
+    """The history rows of NEW that describe the revisions after OLD, up to NEW itself,
+    oldest first: rows OLD's table does not have, dated after OLD's date and not after
+    NEW's (a row whose date cannot tell - none, or the month of OLD's date - counts).
+    """
+    low, high = revision_date(old), revision_date(new)
+    if low and high and high <= low:
+        high = None  # no usable upper bound
+    out: list[tuple[int, HistoryEntry]] = []
+    for k, row in new_entries(old, new):
+        when = date_key(row)
+        if when and low and _after(when, low) is False:
+            continue  # OLD's own revision or earlier (a row re-typed since)
+        if when and high and _after(when, high):
+            continue  # dated after NEW itself
+        out.append((k, row))
+    newest_first = _newest_first(new.history)
+    out.sort(key=lambda item: (date_key(item[1]), -item[0] if newest_first else item[0]))
+    return out

@@ -130,6 +130,16 @@ class MatchSettings:
         80.0, "two different papers in one journal score ~72; a revised reference >= 89"
     )
     text_match: float = knob(65.0, "definitions, dosing notes, sentences of generic sections")
+    section_title_match: float = knob(
+        90.0,
+        "sections whose keys differ pair by their headings, spaces aside, this closely "
+        "(Cigna IP0660 'APPENDIX' printed letter-spaced as 'APP ENDIX')",
+    )
+    move_match: float = knob(
+        85.0,
+        "a sentence that left its section for another matches there only this closely (a new "
+        "drug row 'X tablets 5 mg' is no moved 'Y tablets 10 mg', ~70)",
+    )
     row_match: float = knob(
         75.0, "rows whose key changed, as whole rows (saline 4-5 -> 2-4 hours 97; other drug 50)"
     )
@@ -137,6 +147,29 @@ class MatchSettings:
         55.0,
         "criteria headings below this text score are different criteria whatever sits below "
         "(FEP Breyanzi 'Follicular lymphoma grade 3B' vs 'mantle cell lymphoma' 39)",
+    )
+
+    exhaustive_pairs: int = knob(
+        2500,
+        "leftover pairs scored exhaustively; above this an inverted index of rare words picks "
+        "the candidates (near-linear matching: 10x / 100x synthetic policies, TennCare)",
+    )
+    blocking_words: int = knob(
+        4, "rarest words of an item whose posting lists give its candidate partners"
+    )
+    claim_shared_words: int = knob(
+        2,
+        "content words a history statement must share with a change to be supported by it "
+        "(FEP Carvykti 'prior lines of therapy', Cigna 'ileocolonic resection')",
+    )
+    claim_label_words: int = knob(
+        6, "a leading 'Label:' of a history row of at most this many words names its topic"
+    )
+    headline_width: int = knob(90, "characters of a criterion quoted in a verdict line")
+    conserve_region_words: int = knob(
+        4000,
+        "a differing region longer than this (words per side) is compared as a bag of words, "
+        "not by difflib, so the conservation check stays bounded (TennCare PDL pair)",
     )
 
 

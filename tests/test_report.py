@@ -564,8 +564,8 @@ def test_html_summary_counts_and_verdict(html: str) -> None:
     root = parse_html(html)
     verdict = text(by_id(root, "verdict"))
     assert verdict == (
-        "criteria changed: yes; codes changed: 2 added; "
-        "history summary: 2 undocumented changes, 1 unsupported claim"
+        "criteria changed: yes; codes changed: 2 added; unexplained differences: 0; "
+        "history: 2 undocumented changes, 1 unsupported claim, 0 unmapped statements"
     )
     rows = {
         text(tr.xpath("th")[0]): [text(td) for td in tr.xpath("td")]
@@ -698,8 +698,8 @@ def test_markdown_has_the_same_change_ids_as_html(html: str, md: str) -> None:
 def test_markdown_facts(md: str) -> None:
     assert md.startswith(f"# Change report: MP-RX-FP-171-25 {md_escape(NAME)}\n")
     assert (
-        "**Verdict:** criteria changed: yes; codes changed: 2 added; history summary: "
-        "2 undocumented changes, 1 unsupported claim"
+        "**Verdict:** criteria changed: yes; codes changed: 2 added; unexplained differences: 0; "
+        "history: 2 undocumented changes, 1 unsupported claim, 0 unmapped statements"
     ) in md
     assert "| Initial approval criteria | 2 | 1 | 1 | 0 | 4 |" in md
     assert "  - C006: Initial authorization 6 -> 12 months" in md
@@ -764,8 +764,8 @@ def test_no_changes_report(pair: tuple[PolicyDocument, PolicyDocument, ChangeSet
     html_text = render(empty, old, old, "html", generated_at=WHEN)
     root = parse_html(html_text)
     assert text(by_id(root, "verdict")) == (
-        "criteria changed: no; codes changed: no; "
-        "history summary: 0 undocumented changes, 0 unsupported claims"
+        "criteria changed: no; codes changed: no; unexplained differences: 0; "
+        "history: 0 undocumented changes, 0 unsupported claims, 0 unmapped statements"
     )
     assert "No content changes" in text(by_id(root, "summary"))
     assert "No content changes" in render(empty, old, old, "md", generated_at=WHEN)
@@ -944,7 +944,9 @@ def test_long_audit_findings_are_capped_and_link_to_their_section(
     more = finding.xpath(".//p[@class='more']")[0]
     assert text(more) == "… and 5 more changes in Preamble."
     assert more.xpath("./a/@href") == ["#section-sections-preamble"]
-    assert text(by_id(root, "verdict")).endswith("30 undocumented changes, 0 unsupported claims")
+    assert text(by_id(root, "verdict")).endswith(
+        "30 undocumented changes, 0 unsupported claims, 0 unmapped statements"
+    )
     md_text = render(cs, old, new, "md", generated_at=WHEN)
     assert "  - … and 5 more in Preamble" in md_text
     assert change_ids_md(md_text) == {c.id for c in many}

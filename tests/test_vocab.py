@@ -10,7 +10,17 @@ from policy_tools.compare.codesets import check_code
 from policy_tools.extract.assemble.sections import match_alias
 from policy_tools.settings import knobs
 from policy_tools.vocab import Pattern
-from policy_tools.vocab.claims import CLAIM_ALIASES, NO_CHANGE, REMOVE_VERB, REVIEW_ONLY
+from policy_tools.vocab.claims import (
+    ADD_VERB,
+    CLAIM_ALIASES,
+    CONTEXT_LABEL,
+    DURATION,
+    LIST_INTRO,
+    NO_CHANGE,
+    REMOVE_VERB,
+    REVIEW_ONLY,
+    STATEMENT_BREAK,
+)
 from policy_tools.vocab.codes import CODE_PATTERNS, system_of
 from policy_tools.vocab.headers import DATE_FIELDS, NAME_PATTERNS
 from policy_tools.vocab.identifiers import NUMBER_PATTERNS
@@ -24,6 +34,11 @@ PATTERNS: list[Pattern] = [
     NO_CHANGE,
     REVIEW_ONLY,
     REMOVE_VERB,
+    ADD_VERB,
+    STATEMENT_BREAK,
+    LIST_INTRO,
+    CONTEXT_LABEL,
+    DURATION,
 ]
 
 

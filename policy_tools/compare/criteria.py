@@ -229,7 +229,12 @@ class _TreeDiff:
         keyed_new = {f"{k:05d}": view(n, o) for k, (o, n, _, _) in enumerate(self.pairs)}
         changed: dict[int, set[str]] = defaultdict(set)
         for key, rest, _, _ in deep(keyed_old, keyed_new).changed:
-            changed[int(key)].add(str(rest[0]) if rest else "")
+            if rest:
+                changed[int(key)].add(str(rest[0]))
+            else:  # the whole view differs: every attribute that differs
+                changed[int(key)].update(
+                    f for f, v in keyed_old[key].items() if v != keyed_new[key].get(f)
+                )
         for k, (o, n, oc, nc) in enumerate(self.pairs):
             fields = changed.get(k, set())
             if "op" in fields:

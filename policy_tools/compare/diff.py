@@ -40,14 +40,16 @@ from ..model.changeset import (
 )
 from ..model.policy import HistoryEntry, PolicyDocument
 from ..settings import SETTINGS
-from ..text import clean_text, compare_key, short
+from ..text import clean_text, compare_key
 from .audit import audit_documents
 from .collect import Collector
+from .conserve import check_conservation
 from .formulary import diff_formulary
 from .indications import diff_indications
 from .meta import diff_policy
 from .sections import diff_sections
-from .tables import code_findings, diff_codes, diff_rows, diff_texts, norm_day
+from .tables import code_findings, diff_codes, diff_dosing, diff_rows, diff_texts
+from .verdict import headlines
 
 __all__ = ["SECTION_DIFFS", "diff_documents"]
 
@@ -63,44 +65,11 @@ class SectionDiff:
     differ: Differ
 
 
-def _schedule(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_rows(
-        out,
-        "dosing.schedule",
-        old.dosing.schedule,
-        new.dosing.schedule,
-        key=lambda r: (compare_key(r.schedule), norm_day(r.day)),
-        fields=("schedule", "day", "dose", "monitoring"),
-        noun="Dosing row",
-        describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}",
-        norm={"day": norm_day},
-    )
+def _dosing(part: str) -> Differ:
+    def differ(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
+        diff_dosing(old.dosing, new.dosing, out, "dosing", parts=(part,))
 
-
-def _premedication(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_rows(
-        out,
-        "dosing.premedication",
-        old.dosing.premedication,
-        new.dosing.premedication,
-        key=lambda r: (compare_key(r.day), compare_key(r.medication)),
-        fields=("day", "medication", "administration"),
-        noun="Premedication",
-        describe=lambda r: f"{clean_text(r.day)} / {short(r.medication, 50)}",
-    )
-
-
-def _notes(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
-    diff_texts(
-        out,
-        "dosing.notes",
-        "dosing.notes",
-        old.dosing.notes,
-        new.dosing.notes,
-        text=lambda s: s,
-        noun="dosing note",
-        threshold=_M.text_match,
-    )
+    return differ
 
 
 def _definitions(old: PolicyDocument, new: PolicyDocument, out: Collector) -> None:
@@ -154,9 +123,10 @@ SECTION_DIFFS: tuple[SectionDiff, ...] = (
     SectionDiff("policy", diff_policy),
     SectionDiff("criteria", diff_indications),
     SectionDiff("codes", lambda o, n, out: diff_codes(o.codes, n.codes, out)),
-    SectionDiff("dosing.schedule", _schedule),
-    SectionDiff("dosing.premedication", _premedication),
-    SectionDiff("dosing.notes", _notes),
+    SectionDiff("dosing.schedule", _dosing("schedule")),
+    SectionDiff("dosing.premedication", _dosing("premedication")),
+    SectionDiff("dosing.tables", _dosing("tables")),
+    SectionDiff("dosing.notes", _dosing("notes")),
     SectionDiff("definitions", _definitions),
     SectionDiff("references", _references),
     SectionDiff("history", _history),
@@ -170,6 +140,7 @@ def revision_info(doc: PolicyDocument) -> RevisionInfo:
         policy=doc.policy.number,
         name=doc.policy.name,
         effective_date=doc.policy.effective_date,
+        criteria_read=doc.criteria.readable,
         review_type=review_type(doc),
         source_path=doc.source.path,
         sha256=doc.source.sha256,
@@ -178,18 +149,20 @@ def revision_info(doc: PolicyDocument) -> RevisionInfo:
 
 
 def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
-    """The change set OLD -> NEW, with the audit of NEW's history summary (pure)."""
+    """The change set OLD -> NEW, with the audit of the history rows between them (pure)."""
     out = Collector()
     for spec in SECTION_DIFFS:
         spec.differ(old, new, out)
-    ranked = sorted(enumerate(out.changes), key=lambda p: (section_rank(p[1].section), p[0]))
+    conservation = check_conservation(old, new, out.changes, out.formats)
+    found = [*out.changes, *conservation.unexplained]
+    ranked = sorted(enumerate(found), key=lambda p: (section_rank(p[1].section), p[0]))
     final = [ch.model_copy(update={"id": f"C{k + 1:03d}"}) for k, (_, ch) in enumerate(ranked)]
     formats = [ch.model_copy(update={"id": f"F{k + 1:03d}"}) for k, ch in enumerate(out.formats)]
     summary: dict[str, dict[str, int]] = {}
     for ch in final:
         summary.setdefault(ch.section, {}).setdefault(ch.kind, 0)
         summary[ch.section][ch.kind] += 1
-    return ChangeSet(
+    cs = ChangeSet(
         **{"from": revision_info(old)},
         to=revision_info(new),
         changes=final,
@@ -197,4 +170,8 @@ def diff_documents(old: PolicyDocument, new: PolicyDocument) -> ChangeSet:
         summary={k: dict(sorted(v.items())) for k, v in sorted(summary.items())},
         code_findings=code_findings(new, "new"),
         audit=audit_documents(old, new, final, formats),
+        unexplained=conservation.figures.unexplained,
+        conservation=conservation.figures,
     )
+    cs.headlines = headlines(cs)
+    return cs

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.changeset import Cell, ChangeKind, CodeFinding, CodeValue, Location, RowValue
-from ..model.policy import Code, PolicyDocument
+from ..model.policy import Code, Dosing, DosingTable, PolicyDocument
 from ..settings import SETTINGS
 from ..text import clean_text, compare_key, short
 from .codesets import check_code, covering_codes, normalize_code
 from .collect import Collector, text_change, text_value
 from .match import deep, match_items, similarity, word_diff
 
-__all__ = ["code_findings", "diff_codes", "diff_rows", "diff_texts", "norm_day"]
+__all__ = ["code_findings", "diff_codes", "diff_dosing", "diff_rows", "diff_texts", "norm_day"]
 
 _M = SETTINGS.match
 
@@ -71,9 +71,13 @@ def diff_rows(
     )
     old_map = {f"m{k:04d}": {f: val(olds[i], f) for f in fields} for k, (i, _) in enumerate(pairs)}
     new_map = {f"m{k:04d}": {f: val(news[j], f) for f in fields} for k, (_, j) in enumerate(pairs)}
-    for mkey, rest, _, _ in deep(old_map, new_map).changed:
+    changed = [
+        (mkey, f)
+        for mkey, rest, _, _ in deep(old_map, new_map).changed
+        for f in ([str(rest[0])] if rest else _differing(old_map[mkey], new_map[mkey]))
+    ]
+    for mkey, f in changed:
         i, j = pairs[int(mkey[1:])]
-        f = str(rest[0])
         o, n = olds[i], news[j]
         out.add(
             section,
@@ -91,6 +95,11 @@ def diff_rows(
     spec = _RowSpec(section, key, fields, noun, describe)
     _lone_rows(out, spec, "removed", lone_o, olds)
     _lone_rows(out, spec, "added", lone_n, news)
+
+
+def _differing(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The fields of two row views whose values differ (in field order)."""
+    return [f for f in old if old[f] != new.get(f)]
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,7 @@ def diff_texts(
     relabel: bool = True,
     old_base: str | None = None,
     index: Callable[[Any, int], list[int]] | None = None,
+    lone: Callable[[list[int], list[int]], None] | None = None,
 ) -> None:
     """Text items matched by identity key / exact text, then similarity; DeepDiff decides.
 
@@ -290,6 +300,8 @@ def diff_texts(
     sections, where list markers are layout). Paths are ``base[k]`` on the new side and
     ``old_base[k]`` (default ``base``) on the old side; ``index(item, position)`` gives
     the item's location index (default ``[position]``), whose last part is ``k``.
+    ``lone(old positions, new positions)``, when given, receives the items left unpaired
+    instead of their being reported (the caller matches them further, e.g. across sections).
     """
     cmpf = cmp or text
     obase = old_base or base
@@ -299,7 +311,12 @@ def diff_texts(
 
     keyf = key or (lambda x: compare_key(cmpf(x)))
     pairs, lone_o, lone_n = match_items(
-        olds, news, key=keyf, score=lambda a, b: similarity(cmpf(a), cmpf(b)), threshold=threshold
+        olds,
+        news,
+        key=keyf,
+        score=lambda a, b: similarity(cmpf(a), cmpf(b)),
+        threshold=threshold,
+        text=cmpf,
     )
     old_map = {f"m{k:04d}": compare_key(cmpf(olds[i])) for k, (i, _) in enumerate(pairs)}
     new_map = {f"m{k:04d}": compare_key(cmpf(news[j])) for k, (_, j) in enumerate(pairs)}
@@ -312,10 +329,14 @@ def diff_texts(
         changed = f"m{k:04d}" in modified
         if changed or (relabel and (_label(olds[i]) or "") != (_label(news[j]) or "")):
             item.paired(olds, news, i, j, changed)
-    for mkey in res.removed:
-        item.alone(olds, int(mkey[1:]), "old")
-    for mkey in res.added:
-        item.alone(news, int(mkey[1:]), "new")
+    gone, came = [int(k[1:]) for k in res.removed], [int(k[1:]) for k in res.added]
+    if lone is not None:
+        lone(gone, came)
+        return
+    for i in gone:
+        item.alone(olds, i, "old")
+    for j in came:
+        item.alone(news, j, "new")
 
 
 def _label(x: Any) -> str | None:
@@ -374,4 +395,112 @@ class _TextItems:
             new_label=None if old else _label(x),
             old_page=_page(x) if old else None,
             new_page=None if old else _page(x),
+        )
+
+
+# --- dosing: the fixed schedule / premedication shapes, generic tables, notes -------------
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """A generic table row read like a model: its columns are its attributes."""
+
+    cells: dict[str, str]
+    page: int | None
+
+    def __getattr__(self, name: str) -> str:
+        return self.cells.get(name, "")
+
+
+def _generic_tables(
+    old: Sequence[DosingTable], new: Sequence[DosingTable], out: Collector, base: str
+) -> None:
+    """Tables paired by title and columns; rows keyed by their key columns, not position."""
+
+    def ident(t: DosingTable) -> tuple[str, tuple[str, ...]]:
+        return compare_key(t.title), tuple(compare_key(c) for c in t.columns)
+
+    pairs, lone_o, lone_n = match_items(
+        old,
+        new,
+        key=ident,
+        score=lambda a, b: similarity(" ".join(a.columns), " ".join(b.columns)),
+        threshold=_M.row_match,
+    )
+    todo: list[tuple[DosingTable | None, DosingTable | None]] = [(old[i], new[j]) for i, j in pairs]
+    todo += [(old[i], None) for i in lone_o]
+    todo += [(None, new[j]) for j in lone_n]
+    for o, n in todo:
+        t = n or o
+        assert t is not None
+        _table_rows(o, n, t, out)
+
+
+def _table_rows(
+    o: DosingTable | None, n: DosingTable | None, t: DosingTable, out: Collector
+) -> None:
+    keys = [k for k in t.key if k in t.columns] or t.columns[:1]
+    title = clean_text(t.title) or "Dosing table"
+
+    def key(r: _Cells) -> tuple[str, ...]:
+        return tuple(compare_key(r.cells.get(k)) for k in keys)
+
+    def describe(r: _Cells) -> str:
+        return " / ".join(clean_text(r.cells.get(k)) for k in keys)
+
+    diff_rows(
+        out,
+        "dosing.tables",
+        [_Cells(r.cells, r.page) for r in (o.rows if o else [])],
+        [_Cells(r.cells, r.page) for r in (n.rows if n else [])],
+        key=key,
+        fields=tuple(t.columns),
+        noun=f"{short(title, 40)} row",
+        describe=describe,
+    )
+
+
+def diff_dosing(
+    old: Dosing,
+    new: Dosing,
+    out: Collector,
+    base: str,
+    parts: Sequence[str] = ("schedule", "premedication", "tables", "notes"),
+) -> None:
+    """Dosing of a policy (or of one indication): rows keyed by identity, notes by text."""
+    if "schedule" in parts:
+        diff_rows(
+            out,
+            "dosing.schedule",
+            old.schedule,
+            new.schedule,
+            key=lambda r: (compare_key(r.schedule), norm_day(r.day)),
+            fields=("schedule", "day", "dose", "monitoring"),
+            noun="Dosing row",
+            describe=lambda r: f"{clean_text(r.schedule)} / {clean_text(r.day)}",
+            norm={"day": norm_day},
+        )
+    if "premedication" in parts:
+        diff_rows(
+            out,
+            "dosing.premedication",
+            old.premedication,
+            new.premedication,
+            key=lambda r: (compare_key(r.day), compare_key(r.medication)),
+            fields=("day", "medication", "administration"),
+            noun="Premedication",
+            describe=lambda r: f"{clean_text(r.day)} / {short(r.medication, 50)}",
+        )
+    if "tables" in parts:
+        _generic_tables(old.tables, new.tables, out, base)
+    if "notes" in parts:
+        diff_texts(
+            out,
+            "dosing.notes",
+            f"{base}.notes",
+            old.notes,
+            new.notes,
+            text=lambda s: s,
+            noun="dosing note",
+            threshold=_M.text_match,
         )

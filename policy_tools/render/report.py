@@ -33,6 +33,7 @@ from ..model.changeset import (
     Change,
     ChangeSet,
     CodeValue,
+    HistoryRowRef,
     ListValue,
     Payload,
     RevisionInfo,
@@ -249,6 +250,14 @@ class ClaimView:
     sections: tuple[str, ...]
     codes: tuple[str, ...]
     changes: tuple[ChangeRef, ...]
+    source: str = ""  # the history row it was read from, with its page
+    kind: str = "content"
+
+
+@dataclass(frozen=True)
+class HistoryRowView:
+    source: str
+    summary: str
 
 
 @dataclass(frozen=True)
@@ -259,10 +268,20 @@ class AuditView:
     undocumented: tuple[FindingView, ...]
     unsupported: tuple[UnsupportedView, ...]
     undocumented_changes: int
+    rows: tuple[HistoryRowView, ...] = ()
+    unmapped: tuple[UnsupportedView, ...] = ()
+    criteria_read: bool = True
 
     @property
     def clean(self) -> bool:
         return not self.undocumented and not self.unsupported
+
+
+@dataclass(frozen=True)
+class HeadlineView:
+    category: str
+    text: str
+    links: tuple[ChangeLink, ...]
 
 
 @dataclass(frozen=True)
@@ -271,14 +290,26 @@ class VerdictView:
     codes_text: str
     undocumented: int
     unsupported: int
+    criteria_read: bool = True
+    unexplained: int = 0
+    unmapped: int = 0
+    headlines: tuple[HeadlineView, ...] = ()
+
+    @property
+    def criteria_text(self) -> str:
+        if not self.criteria_read:
+            return "criteria: not read"
+        return f"criteria changed: {'yes' if self.criteria_changed else 'no'}"
 
     @property
     def line(self) -> str:
         return (
-            f"criteria changed: {'yes' if self.criteria_changed else 'no'}; "
+            f"{self.criteria_text}; "
             f"codes changed: {self.codes_text}; "
-            f"history summary: {plural(self.undocumented, 'undocumented change')}, "
-            f"{plural(self.unsupported, 'unsupported claim')}"
+            f"unexplained differences: {self.unexplained}; "
+            f"history: {plural(self.undocumented, 'undocumented change')}, "
+            f"{plural(self.unsupported, 'unsupported claim')}, "
+            f"{plural(self.unmapped, 'unmapped statement')}"
         )
 
 
@@ -795,6 +826,16 @@ def _section_views(changeset: ChangeSet, old: PolicyDocument, new: PolicyDocumen
     return views
 
 
+def row_source(row: HistoryRowRef) -> str:
+    """'Selected Revision history row, 2026-03-15, new PDF p. 20'."""
+    text = f"{norm(row.review_type) or 'history'} row"
+    if row.date:
+        text += f", {row.date}"
+    if row.page is not None:
+        text += f", new PDF p. {row.page}"
+    return text
+
+
 def _audit_view(changeset: ChangeSet, new: PolicyDocument, views: _Views) -> AuditView:
     audit, docs = changeset.audit, views.docs
     review_type, printed_summary, history_page = newest_history_row(new)
@@ -802,9 +843,17 @@ def _audit_view(changeset: ChangeSet, new: PolicyDocument, views: _Views) -> Aud
     if history_page is not None:
         history_source += f", new PDF p. {history_page}"
     undocumented_ids = {cid for f in audit.undocumented for cid in f.change_ids}
+    sources = [row_source(r) for r in audit.rows]
     return AuditView(
         history_summary=norm(audit.history_summary or printed_summary),
         history_source=history_source,
+        rows=tuple(
+            HistoryRowView(src, norm(r.summary)) for src, r in zip(sources, audit.rows, strict=True)
+        ),
+        unmapped=tuple(
+            UnsupportedView(u.claim_id, norm(u.claim), norm(u.message)) for u in audit.unmapped
+        ),
+        criteria_read=changeset.from_.criteria_read and changeset.to.criteria_read,
         claims=tuple(
             ClaimView(
                 id=c.id,
@@ -812,6 +861,8 @@ def _audit_view(changeset: ChangeSet, new: PolicyDocument, views: _Views) -> Aud
                 sections=claim_sections(c.sections, views.refs(c.change_ids), docs),
                 codes=tuple(c.codes),
                 changes=views.refs(c.change_ids),
+                source=sources[c.row] if c.row is not None and c.row < len(sources) else "",
+                kind=c.kind,
             )
             for c in audit.claims
         ),
@@ -848,6 +899,13 @@ def build_context(
         codes_text=codes_text(views.sections),
         undocumented=audit_view.undocumented_changes,
         unsupported=len(audit_view.unsupported),
+        criteria_read=changeset.from_.criteria_read and changeset.to.criteria_read,
+        unexplained=changeset.unexplained,
+        unmapped=len(audit_view.unmapped),
+        headlines=tuple(
+            HeadlineView(h.category, norm(h.text), links_for(h.change_ids))
+            for h in changeset.headlines
+        ),
     )
     fmt_views = tuple(
         change_view(c, section_title(c.section, views.docs), {}, set())

@@ -13,6 +13,7 @@ from ..model.catalog import Catalog, CatalogPolicy
 from ..model.changeset import (
     Change,
     ChangeSet,
+    Claim,
     CodeValue,
     ListValue,
     Payload,
@@ -25,7 +26,7 @@ from ..model.changeset import (
 from ..model.policy import Leaf, Node, PolicyDocument
 from ..store import FileResult, IngestResult, StoreReport
 from ..store.ingest import STATUSES
-from ..text import clean_text, one_line, short, strip_control
+from ..text import clean_text, one_line, strip_control
 
 __all__ = [
     "SECTIONS",
@@ -355,8 +356,10 @@ def diff_text(cs: ChangeSet) -> str:
     lines = [
         f"policy-tools diff: {f.policy or '?'} {f.effective_date or '?'} ({f.source_path}) -> "
         f"{t.policy or '?'} {t.effective_date or '?'} ({t.source_path})",
+        *verdict_lines(cs),
         f"{len(cs.changes)} content change(s), {len(cs.format_changes)} layout/format "
-        "difference(s)",
+        f"difference(s), {cs.unexplained} unexplained",
+        conservation_line(cs),
     ]
     by_section: dict[str, list[Change]] = defaultdict(list)
     for ch in cs.changes:
@@ -401,29 +404,55 @@ def diff_text(cs: ChangeSet) -> str:
     return strip_control("\n".join(lines) + "\n")
 
 
+def verdict_lines(cs: ChangeSet) -> list[str]:
+    """The verdict: the most consequential changes first, in plain words."""
+    if not cs.headlines:
+        return ["Verdict: no consequential change" + (" (no content change)" * (not cs.changes))]
+    lines = ["Verdict (most consequential first):"]
+    lines += [f"  - {one_line(h.text)} [{', '.join(h.change_ids[:6])}]" for h in cs.headlines]
+    return lines
+
+
+def conservation_line(cs: ChangeSet) -> str:
+    c = cs.conservation
+    return (
+        f"Conservation check: {c.differing_words} differing word(s) of {c.old_words} -> "
+        f"{c.new_words}; {c.explained_words} explained ({c.moved_words} moved or layout), "
+        f"{c.unexplained_words} unexplained"
+    )
+
+
+def _claim_line(cs: ChangeSet, c: Claim) -> str:
+    support = ", ".join(c.change_ids) if c.change_ids else "no change"
+    return f'    {c.id} "{one_line(c.text)}" - supported by {support}'
+
+
 def _audit_lines(cs: ChangeSet) -> list[str]:
     a = cs.audit
-    lines = ["== audit of the policy-history summary =="]
-    if not a.history_summary:
+    lines = ["== audit of the policy history =="]
+    if not cs.from_.criteria_read or not cs.to.criteria_read:
+        lines.append("Note: criteria could not be read; criteria statements cannot be checked.")
+    if not a.rows:
         lines.append("No new policy-history row describes this revision.")
-    else:
-        lines.append(f"Summary: {short(a.history_summary, 200)}")
-        for c in a.claims:
-            where = ", ".join(c.sections) or "(no section recognised)"
-            support = ", ".join(c.change_ids) or "no change"
-            lines.append(f'  {c.id} "{short(c.text, 100)}" -> {where}; supported by {support}')
-    if a.undocumented:
-        lines.append(f"Undocumented changes ({len(a.undocumented)}):")
-        lines += [
-            f"  - {u.section}: {u.message} [{', '.join(u.change_ids)}]" for u in a.undocumented
-        ]
-    if a.unsupported_claims:
-        lines.append(f"Unsupported claims ({len(a.unsupported_claims)}):")
-        lines += [
-            f'  - {u.claim_id} "{short(u.claim, 80)}": {u.message}' for u in a.unsupported_claims
-        ]
-    if not a.undocumented and not a.unsupported_claims:
-        lines.append("The summary matches the changes found.")
+    for r, row in enumerate(a.rows):
+        page = f", new p. {row.page}" if row.page is not None else ""
+        head = one_line(row.review_type) or "History row"
+        lines.append(f"Row {r + 1}: {head} ({row.date or 'undated'}{page}):")
+        lines.append(f"  {one_line(row.summary)}")
+        lines += [_claim_line(cs, c) for c in a.claims if c.row == r]
+    total = sum(u.count or len(u.change_ids) for u in a.undocumented)
+    lines.append(f"Undocumented changes ({total}):")
+    for u in a.undocumented:
+        where = f"{u.indication} / {u.section}" if u.indication else u.section
+        lines.append(f"  - {where}: {u.message} [{', '.join(u.change_ids)}]")
+    lines.append(f"Unsupported claims ({len(a.unsupported_claims)}):")
+    lines += [f'  - {u.claim_id} "{one_line(u.claim)}": {u.message}' for u in a.unsupported_claims]
+    lines.append(f"Unmapped statements ({len(a.unmapped)}), not counted as false claims:")
+    lines += [f'  - {u.claim_id} "{one_line(u.claim)}": {u.message}' for u in a.unmapped]
+    if cs.unexplained:
+        lines.append(f"Not audited: {cs.unexplained} unexplained difference(s) (see above).")
+    if not a.undocumented and not a.unsupported_claims and a.rows:
+        lines.append("The history rows match the changes found.")
     return lines
 
 

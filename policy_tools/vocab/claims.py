@@ -12,9 +12,23 @@ import re
 from dataclasses import dataclass
 
 from . import Pattern
-from .sections import FEP, GENERAL, MMM
+from .sections import CIGNA, FEP, GENERAL, MMM
 
-__all__ = ["CLAIM_ALIASES", "FORMAT", "NO_CHANGE", "REMOVE_VERB", "REVIEW_ONLY", "ClaimAlias"]
+__all__ = [
+    "ADD_VERB",
+    "CLAIM_ALIASES",
+    "CONTEXT_LABEL",
+    "CRITERIA_TOPICS",
+    "DURATION",
+    "FILLER_WORDS",
+    "FORMAT",
+    "LIST_INTRO",
+    "NO_CHANGE",
+    "REMOVE_VERB",
+    "REVIEW_ONLY",
+    "STATEMENT_BREAK",
+    "ClaimAlias",
+]
 
 FORMAT = "format"  # the pseudo-section of administrative / template claims
 
@@ -116,6 +130,12 @@ CLAIM_ALIASES: tuple[ClaimAlias, ...] = (
         "Policy moved to new template",
     ),
     _alias(r"policy history|history table", ("history",), GENERAL, "Updated policy history"),
+    _alias(
+        r"^\W*no criteria changes?\b|\bcriteria (?:were )?(?:unchanged|not changed)",
+        ("criteria.*",),
+        CIGNA,
+        "No criteria changes",
+    ),
 )
 
 NO_CHANGE = Pattern(
@@ -147,3 +167,144 @@ REMOVE_VERB = Pattern(
     "Removed HCPCS J9999",
     "Remov",
 )
+ADD_VERB = Pattern(
+    "addition verb",
+    re.compile(r"\b(?:add|new\b|introduc|expand|includ|extend)", re.IGNORECASE),
+    GENERAL,
+    "Added new FDA approved indication",
+    "Add",
+)
+# where one statement ends and the next begins inside a clause: "revised the X
+# requirement and added a criterion excluding Y" -> two statements
+STATEMENT_BREAK = Pattern(
+    "statement break",
+    re.compile(
+        r"(?:,\s*(?:and\s+)?|\s+and\s+)(?=(?:add|remov|revis|updat|chang|delet|requir|expand"
+        r"|refin|clarif|replac|retir|introduc|modif)(?:e|ed|es|ing|ion|s)?\b)",
+        re.IGNORECASE,
+    ),
+    FEP,
+    "change requirement of 4 prior lines of therapy to 1, and changed required categories",
+    ", and ",
+)
+# "the following options of approval were removed: A; B; C" - the items are the objects
+LIST_INTRO = Pattern(
+    "list of objects",
+    re.compile(r"^(.*\bthe following\b[^:]*):\s*(?=\S)", re.IGNORECASE),
+    CIGNA,
+    "Crohn's Disease: For initial therapy, the following options of approval were removed: A",
+    "Crohn's Disease: For initial therapy, the following options of approval were removed",
+)
+# "Crohn's Disease: For initial therapy, ..." - the indication (or topic) a row speaks of
+CONTEXT_LABEL = Pattern(
+    "context label",
+    re.compile(r"^([A-Z][^:;.]{2,70}?):\s+(?=\S)"),
+    CIGNA,
+    "Still's Disease: Removed this condition of approval",
+    "Still's Disease",
+)
+DURATION = Pattern(
+    "duration",
+    re.compile(r"\b(\d{1,2})[\s-]*(months?|years?)\b", re.IGNORECASE),
+    GENERAL,
+    "Changed the initial approval duration to 12 months",
+    "12",
+)
+# words that name no content of their own in a history statement: editing verbs,
+# connectives and the words every criterion shares
+FILLER_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "accordingly",
+        "added",
+        "adding",
+        "after",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "approval",
+        "approvals",
+        "are",
+        "as",
+        "at",
+        "based",
+        "be",
+        "been",
+        "being",
+        "both",
+        "by",
+        "change",
+        "changed",
+        "changes",
+        "changing",
+        "clarified",
+        "condition",
+        "conditions",
+        "continuation",
+        "criteria",
+        "criterion",
+        "current",
+        "currently",
+        "each",
+        "following",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "including",
+        "initial",
+        "into",
+        "is",
+        "it",
+        "its",
+        "new",
+        "no",
+        "not",
+        "of",
+        "on",
+        "option",
+        "options",
+        "or",
+        "other",
+        "patient",
+        "patients",
+        "per",
+        "policy",
+        "removed",
+        "removing",
+        "required",
+        "requirement",
+        "requirements",
+        "requiring",
+        "revised",
+        "revising",
+        "section",
+        "sections",
+        "that",
+        "the",
+        "their",
+        "then",
+        "these",
+        "this",
+        "those",
+        "to",
+        "under",
+        "updated",
+        "updating",
+        "was",
+        "were",
+        "when",
+        "which",
+        "while",
+        "with",
+        "within",
+    ]
+)
+# section words whose statements speak of the criteria too ("added indication of FL and
+# MCL" adds the criteria of those indications): their content may match criteria changes
+CRITERIA_TOPICS = ("indication",)

@@ -143,5 +143,5 @@ SECTION_ALIASES: dict[str, tuple[Alias, ...]] = {
 CRITERIA_KEYS = ("initial_criteria", "continuation_criteria", "not_covered")
 DOSING_KEYS = ("dosing", "premedication", "limits")
 # sections whose whole content is a structured field (authorization months, the history
-# table): their text is never compared again as generic text
-STRUCTURAL_SECTIONS = frozenset({"authorization_duration", "history"})
+# table, the service-category boxes): their text is never compared again as generic text
+STRUCTURAL_SECTIONS = frozenset({"authorization_duration", "history", "service_category"})
