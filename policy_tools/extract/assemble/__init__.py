@@ -36,6 +36,7 @@ def assemble(raw: RawDocument, source: Source) -> PolicyDocument:
         definitions=draft.definitions,
         references=draft.references,
         history=draft.history,
+        coverage=draft.coverage,
         warnings=draft.warnings,
     )
 
