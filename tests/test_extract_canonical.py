@@ -219,7 +219,14 @@ INITIAL_2025 = AND(
     "are met:",
 )
 
+# the lead-in's 'when ...' clause states a condition of its own: the first criterion
 CONTINUATION_2026 = AND(
+    (
+        None,
+        "there is no evidence of an unacceptable toxicity or disease progression while on the "
+        "current regimen",
+        2,
+    ),
     ("i.", "A current oncology note documenting the patient’s response to treatment", 2),
     (
         "ii.",
@@ -236,6 +243,7 @@ CONTINUATION_2026 = AND(
 )
 
 CONTINUATION_2025 = AND(
+    (None, "there is documentation of a positive clinical response to therapy", 2),
     ("i.", "A current oncology note documenting the patient’s response to treatment.", 2),
     label="a.",
     text="MMM considers continuation of Tarlatamab-dlle (Imdelltra) therapy medically necessary "
@@ -249,7 +257,8 @@ ANY_OTHER_USE = (
     "following (this list may not be all inclusive):"
 )
 
-NOT_COVERED_2026 = AND(
+# a list of exclusions is an OR (any one excludes), even of one item
+NOT_COVERED_2026 = OR(
     OR(
         (
             "a.",
@@ -286,7 +295,7 @@ NOT_COVERED_2026 = AND(
     text=ANY_OTHER_USE,
 )
 
-NOT_COVERED_2025 = AND(
+NOT_COVERED_2025 = OR(
     OR(
         ("a.", "Use as first-line therapy for small cell lung cancer", 2),
         ("b.", "Use for limited-stage small cell lung cancer", 2),

@@ -9,16 +9,17 @@ whose text holds approval language but gives no criteria tree is warned about
 
 from __future__ import annotations
 
-from ...model.policy import Leaf, Node
+from ...model.policy import Node
 from ...vocab.criteria import APPROVAL_LANGUAGE
 from .draft import Draft
-from .indications import build_indications
+from .indications import build_indications, scopes_of
 from .interpret import Ctx, Reader, mark_diagnoses
-from .items import region_items
+from ..blocks import RawBlock
+from .items import add_blocks, region_items
 from .outline import build_outline
-from .trees import Part
+from .trees import Part, group_of, is_criterion, tree_of
 
-__all__ = ["criteria", "criteria_not_found"]
+__all__ = ["criteria", "criteria_not_found", "criteria_tree"]
 
 
 def criteria(d: Draft) -> None:
@@ -34,8 +35,25 @@ def criteria(d: Draft) -> None:
     d.criteria.indications = build_indications(reader, name)
     d.criteria.not_covered = _not_covered(reader.exclusions)
     d.limits = [(text, page) for _, text, page in reader.limits]
+    d.scopes = {
+        ind.name: scope
+        for name, scope in scopes_of(reader).items()
+        for ind in d.criteria.indications
+        if ind.name == name
+    }
     _mark_used(d, reader)
     criteria_not_found(d)
+
+
+def criteria_tree(blocks: list[RawBlock], d: Draft, section: str = "") -> Part | None:
+    """The criteria tree of one run of printed blocks (one criteria section)."""
+    root = build_outline(add_blocks([], blocks, section=section))
+    kids = [c for c in root.children if is_criterion(c)]
+    if not kids:
+        return None
+    if len(kids) == 1:
+        return tree_of(kids[0])
+    return group_of(kids, None, False)
 
 
 def _not_covered(parts: list[Part]) -> Node | None:
@@ -69,5 +87,3 @@ def criteria_not_found(d: Draft) -> None:
                 )
                 return
 
-
-__all__ += ["Leaf"]

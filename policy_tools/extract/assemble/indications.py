@@ -23,7 +23,7 @@ from .durations import Duration
 from .interpret import Reader, Unit
 from .trees import Part
 
-__all__ = ["build_indications", "same_indication"]
+__all__ = ["build_indications", "same_indication", "scopes_of"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _SMALL = frozenset("a an the of in with and or for to by on".split())
@@ -82,6 +82,15 @@ def _applies(common: Unit, ind: _Ind, named_sections: set[str]) -> bool:
         own = [u for u in ind.units if u.section == common.section]
         return any(u.order > common.order for u in own)
     return common.order > min(u.order for u in ind.units)  # a later section (renewal)
+
+
+def scopes_of(reader: Reader) -> dict[str, str]:
+    """The product group each named indication was printed under."""
+    out: dict[str, str] = {}
+    for u in reader.units:
+        if u.name and u.scope and u.name not in out:
+            out[u.name] = u.scope
+    return out
 
 
 def build_indications(reader: Reader, policy_name: str) -> list[Indication]:

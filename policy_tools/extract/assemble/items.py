@@ -36,7 +36,7 @@ from ..blocks import Connector, RawBlock
 from ..lines import split_label
 from .draft import Draft, RawSection
 
-__all__ = ["Item", "region_items", "region_sections"]
+__all__ = ["Item", "add_blocks", "region_items", "region_sections"]
 
 ItemKind = Literal["item", "text", "heading", "connector"]
 
@@ -115,11 +115,19 @@ def region_items(d: Draft) -> list[Item]:
         hint = SECTION_HINTS.get(_key_base(s.key))
         if s.title:
             items.append(_title_item(s, hint))
-        for b in s.blocks:
-            listed = _lists_after(items[-1] if items else None, b)
-            for it in _block_items(b, listed):
-                it.hint, it.section = hint, s.key
-                _add(items, it)
+        add_blocks(items, s.blocks, hint, s.key)
+    return items
+
+
+def add_blocks(
+    items: list[Item], blocks: Iterable[RawBlock], hint: str | None = None, section: str = ""
+) -> list[Item]:
+    """Append the items of printed blocks to ``items`` (notes and connectors folded)."""
+    for b in blocks:
+        listed = _lists_after(items[-1] if items else None, b)
+        for it in _block_items(b, listed):
+            it.hint, it.section = hint, section
+            _add(items, it)
     return items
 
 

@@ -172,14 +172,24 @@ def public_section(s: RawSection) -> Section:
                     rows=b.rows or [],
                     page=b.page,
                     row_pages=pages if len(set(pages)) > 1 else None,
+                    box=b.boxes,
                 )
             )
         elif b.kind == "list_item":
             text = f"{b.text} {b.connector}" if b.connector else b.text
             blocks.append(
-                Block(type="list_item", text=text, label=b.label, level=b.level, page=b.page)
+                Block(
+                    type="list_item",
+                    text=text,
+                    label=b.label,
+                    level=b.level,
+                    page=b.page,
+                    box=b.boxes,
+                )
             )
         else:
             text = f"{b.text} {b.connector}" if b.connector and b.kind != "connector" else b.text
-            blocks.append(Block(type="paragraph", text=text, label=b.label, page=b.page))
+            blocks.append(
+                Block(type="paragraph", text=text, label=b.label, page=b.page, box=b.boxes)
+            )
     return Section(key=s.key, title=s.title, page=s.page, blocks=blocks)
