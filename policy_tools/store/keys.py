@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import StoreError
 from ..history import row_dates
 from ..model.policy import PolicyDocument
+from ..vocab.identifiers import series_of
 from .refs import DATE_RE
 
 
@@ -21,14 +22,25 @@ def _slug(text: str, *, lower: bool) -> str:
     return s
 
 
+def policy_series(doc: PolicyDocument) -> tuple[str | None, list[str]]:
+    """What keys the policy: its series when the printed number counts revisions
+    (UHC '2024 P 2116-18' and '2025 P 2116-22' are revisions of 'P 2116',
+    ``vocab.identifiers.SERIES_PATTERNS``), else the number as printed."""
+    meta = doc.policy
+    series = meta.series or series_of(meta.number)
+    if series and meta.number and series != meta.number:
+        return series, [f"policy number '{meta.number}' is a revision of series '{series}'"]
+    return meta.number, []
+
+
 def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]:
     """(policy key, effective date, notes) under which ``doc`` is stored (see module doc)."""
-    notes: list[str] = []
     meta = doc.policy
-    key = _slug(meta.number or "", lower=False)
+    number, notes = policy_series(doc)
+    key = _slug(number or "", lower=False)
     if key:
-        if key != meta.number:
-            notes.append(f"policy number '{meta.number}' stored as '{key}'")
+        if key != number:
+            notes.append(f"policy number '{number}' stored as '{key}'")
     elif key := _slug(meta.name or "", lower=True):
         notes.append(f"no policy number; filed under its name as '{key}'")
     else:

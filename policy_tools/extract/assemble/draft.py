@@ -52,6 +52,8 @@ class Draft:
     used_rows: dict[tuple[int, int], str] = field(default_factory=dict)
     # dosing text printed in limits rows of the criteria ('Quantity One infusion ...')
     limits: list[tuple[str, int]] = field(default_factory=list)
+    # date fields printed with an impossible date (never filled from another date)
+    invalid_dates: set[str] = field(default_factory=set)
     # the product group each indication was printed under (name -> group heading)
     scopes: dict[str, str] = field(default_factory=dict)
 
