@@ -235,11 +235,11 @@ CONTINUATION_2026 = AND(
         3,
     ),
     label="a.",
+    # the lead-in as printed, less the 'when ...' clause that is its first criterion
     text="MMM considers continuation of Tarlatab-dlle (Imdelltra) therapy medically necessary "
     "in members requesting reauthorization for an indication listed in Section A above "
-    "(Criteria for Initial Approval) when there is no evidence of an unacceptable toxicity or "
-    "disease progression while on the current regimen. The following information should be "
-    "submitted for reauthorization:",
+    "(Criteria for Initial Approval). The following information should be submitted for "
+    "reauthorization:",
 )
 
 CONTINUATION_2025 = AND(
@@ -247,9 +247,8 @@ CONTINUATION_2025 = AND(
     ("i.", "A current oncology note documenting the patient’s response to treatment.", 2),
     label="a.",
     text="MMM considers continuation of Tarlatamab-dlle (Imdelltra) therapy medically necessary "
-    "for members requesting reauthorization for an indication listed in Section A above when "
-    "there is documentation of a positive clinical response to therapy. The following "
-    "information should be submitted for reauthorization:",
+    "for members requesting reauthorization for an indication listed in Section A above. The "
+    "following information should be submitted for reauthorization:",
 )
 
 ANY_OTHER_USE = (

@@ -47,6 +47,7 @@ __all__ = [
     "group_of",
     "is_criterion",
     "leaf_of",
+    "split_lead",
     "stated_condition",
     "tree_of",
 ]
@@ -114,13 +115,35 @@ def stated_condition(text: str) -> str | None:
     return pre
 
 
-def condition_clause(text: str) -> str | None:
-    """A 'when there is no evidence of ...' clause of a lead-in, or None."""
+def condition_clause(text: str) -> tuple[str, str] | None:
+    """A 'when there is no evidence of ...' clause of a lead-in and the lead-in without
+    it, or None."""
     for p in CONDITION_CLAUSES:
         m = p.regex.search(text)
         if m:
-            return normalize_space(m.group(1))
+            rest = normalize_space(text[: m.start()].rstrip() + text[m.end(1) :])
+            return normalize_space(m.group(1)), re.sub(r"\s+([.,;:])", r"\1", rest)
     return None
+
+
+def split_lead(text: str) -> tuple[str | None, str | None]:
+    """(the condition a lead-in states, the text its node keeps): the sentence before
+    'Approve ...', the condition before a linked list ('... therapy including:'), a
+    'when ...' clause, or a whole item that heads sub-items without a connective
+    ('Patient is NOT PIK3CA-mutated' [i. ...]); (None, text) when it only introduces."""
+    head, after = split_approve(text)
+    if after is not None and head is not None and not pure_cue(head):
+        return head, after
+    pre = stated_condition(text)
+    if pre is not None:
+        return pre, text[len(pre) :].lstrip(" ,;") or None
+    clause = condition_clause(text)
+    if clause is not None:
+        return clause
+    if connective(text) is None and not text.rstrip().endswith(":"):
+        if not any(p.regex.search(text) for p in DEFINING_LINKS):
+            return text, None
+    return None, text
 
 
 def is_duration_only(text: str) -> bool:
@@ -245,27 +268,15 @@ def tree_of(n: ONode, exclusions: bool = False) -> Part | None:
     kids = [c for c in n.children if is_criterion(c)]
     if not kids:
         return leaf_of(it)
-    lead_text = it.text
-    extra: list[Built] = []
-    if not exclusions:
-        head, after = split_approve(lead_text)
-        sub_branch = after is not None and head is not None and not pure_cue(head)
-        if sub_branch:
-            lead_text = after  # 'Patient has been receiving X for < 1 year. Approve if ...'
-        cond = head if sub_branch else None
-        cond = cond or stated_condition(lead_text) or condition_clause(lead_text)
-        if cond is None and connective(lead_text) is None and not lead_text.endswith(":"):
-            if not any(p.regex.search(lead_text) for p in DEFINING_LINKS):
-                cond = lead_text  # 'Patient is NOT PIK3CA-mutated' [i. ...]: a criterion
-        if cond is not None:
-            extra.append(Built(leaf_of(it, cond), "AND"))
+    cond, lead_text = (None, it.text) if exclusions else split_lead(it.text)
     group = group_of(kids, lead_text, exclusions, label=it.label, page=it.page, item=it)
     if group is None:
         return leaf_of(it)
-    if not extra:
+    if cond is None:
         return group
-    if isinstance(group, Node) and group.op == "AND" and group.text == lead_text:
-        group.items = [extra[0].part, *group.items]
+    leaf = leaf_of(it, cond)
+    if isinstance(group, Node) and group.op == "AND":
+        group.items = [leaf, *group.items]
         return group
     return Node(
         op="AND",
@@ -273,7 +284,7 @@ def tree_of(n: ONode, exclusions: bool = False) -> Part | None:
         text=lead_text,
         page=it.page,
         box=boxes_of([it]),
-        items=[extra[0].part, _unlabel(group)],
+        items=[leaf, _unlabel(group)],
     )
 
 
