@@ -286,7 +286,7 @@ BRANCH_CUES: tuple[Phrase, ...] = (
         _re(r"^\s*(?:criteria\s+for\s+|for\s+)?(?:continuation|continued\s+therapy"
             r"|re-?authori[sz]ation|renewal)\b"),
         UHC,
-        "2. Reauthorization",
+        "Reauthorization",
         "Reauthorization",
         meaning="continuation",
     ),

@@ -126,8 +126,8 @@ class Reader:
             return "exclusion"
         if ctx.exclusions:
             return "exclusion"
-        if durations_in(text, it.page) and (is_duration_only(text) or not is_criterion(n)):
-            if not (it.title and it.hint in ("initial", "continuation")):
+        if not n.children and durations_in(text, it.page):
+            if is_duration_only(text) or not is_criterion(n):
                 return "duration"
         if is_lead(it) and _named(text) is not None:
             return "named-lead"
@@ -436,7 +436,8 @@ class Reader:
             return
         if n.children and any(is_criterion(c) for c in n.children):
             tree = tree_of(n, exclusions=True)
-            if isinstance(tree, Node) and tree.op == "AND" and connective(it.text) is None:
+            named = connective(it.text)
+            if isinstance(tree, Node) and tree.op == "AND" and (named is None or not named[2]):
                 tree.op = "OR"  # a list of exclusions: any one excludes
             if tree is not None:
                 self.exclusions.append(tree)

@@ -148,6 +148,8 @@ def split_lead(text: str) -> tuple[str | None, str | None]:
 
 def is_duration_only(text: str) -> bool:
     """'Authorization will be issued for 12 months.' is a duration, not a criterion."""
+    if connective(text) is not None:
+        return False  # a lead-in of criteria that also states its duration
     for p in DURATIONS:
         m = p.regex.search(text)
         if m and len(_content_words(text)) <= len(_content_words(m.group(0))) + 2:
