@@ -106,6 +106,9 @@ class AssembleSettings:
         "a line of at most this many words printed after a lead-in ending in ':' is an item "
         "whose bullet the text layer lost (UHC 'Pure red cell aplasia')",
     )
+    header_cell_words: int = knob(
+        6, "a table header cell has at most this many words ('Dose Limit/ Maximum Dose' 4)"
+    )
     name_max_words: int = knob(
         20, "an indication heading has at most this many words (longer text is a criterion)"
     )

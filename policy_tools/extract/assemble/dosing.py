@@ -34,6 +34,7 @@ from .codes import code_columns
 from .draft import Draft, RawSection
 
 _FOOTNOTE = re.compile(r"\s*\^[A-Za-z0-9]+")
+_NOT_DOSING = frozenset({"history", "references"})  # sections whose tables hold no dosing
 _BULLET = re.compile(r"(?:^|\s)[•▪\uf0b7\uf0a7]\s*")
 
 
@@ -139,12 +140,23 @@ def _in_dosing_section(d: Draft, s: RawSection) -> bool:
     return False
 
 
+def _is_header(row: list[str]) -> bool:
+    """Header cells are short names without figures ('Dose Limit/', 'Low Daily Dose')."""
+    cells = [c for c in row if c.strip()]
+    limit = SETTINGS.assemble.header_cell_words
+    return bool(cells) and all(
+        len(c.split()) <= limit and not re.search(r"\d", c) for c in cells
+    )
+
+
 def _generic(s: RawSection, b: RawBlock, d: Draft) -> DosingTable | None:
     rows = b.rows or []
     if not rows or code_columns(rows[0]) is not None or (id(b), 1) in d.used_rows:
         return None
+    if re.sub(r"_\d+$", "", s.key) in _NOT_DOSING or s.key.startswith("codes"):
+        return None
     header, skip = _merge_header(rows)
-    named = any(DOSING_COLUMNS.search(h) for h in header)
+    named = _is_header(header) and any(DOSING_COLUMNS.search(h) for h in header)
     if not named and not _in_dosing_section(d, s):
         return None
     if not named:
