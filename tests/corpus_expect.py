@@ -86,8 +86,12 @@ class TreeReport:
 def compare_tree(expected: Any, got: Node | None, common: list[str] = ()) -> TreeReport:  # type: ignore[assignment]
     want = [*common, *expected_leaves(expected)]
     have = leaves(got)
-    report = TreeReport(op=(expected.get("op") if isinstance(expected, dict) else None,
-                            got.op if got is not None else None))  # fmt: skip
+    report = TreeReport(
+        op=(
+            expected.get("op") if isinstance(expected, dict) else None,
+            got.op if got is not None else None,
+        )
+    )
     if expected is None and got is None:
         report.op = (None, None)
     used: set[int] = set()
@@ -134,7 +138,9 @@ class FileReport:
         )
 
 
-def common_leaves(exp: dict[str, Any], index: int, scopes: dict[int, list[int]] | None) -> list[str]:
+def common_leaves(
+    exp: dict[str, Any], index: int, scopes: dict[int, list[int]] | None
+) -> list[str]:
     """Leaves of the expectation's common criteria that apply to indication ``index``
     (every part of it, unless ``scopes`` names the indications of a part)."""
     common = exp.get("common_criteria")
@@ -148,7 +154,9 @@ def common_leaves(exp: dict[str, Any], index: int, scopes: dict[int, list[int]] 
     return out
 
 
-def compare(doc: PolicyDocument, exp: dict[str, Any], scopes: dict[int, list[int]] | None = None) -> FileReport:
+def compare(
+    doc: PolicyDocument, exp: dict[str, Any], scopes: dict[int, list[int]] | None = None
+) -> FileReport:
     report = FileReport()
     got = list(doc.criteria.indications)
     matched: set[str] = set()
@@ -160,10 +168,14 @@ def compare(doc: PolicyDocument, exp: dict[str, Any], scopes: dict[int, list[int
         matched.add(mine.name)
         for tree in ("initial", "continuation"):
             common = common_leaves(exp, k, scopes) if tree == "initial" else []
-            report.trees[f"{ind['name']}/{tree}"] = compare_tree(ind.get(tree), getattr(mine, tree), common)
+            report.trees[f"{ind['name']}/{tree}"] = compare_tree(
+                ind.get(tree), getattr(mine, tree), common
+            )
         a = mine.authorization
-        for key, value in (("initial_months", a.initial_months),
-                           ("reauthorization_months", a.reauthorization_months)):  # fmt: skip
+        for key, value in (
+            ("initial_months", a.initial_months),
+            ("reauthorization_months", a.reauthorization_months),
+        ):
             if ind.get(key) != value:
                 report.months[f"{ind['name']}/{key}"] = (ind.get(key), value)
     report.names_extra = [i.name for i in got if i.name not in matched]

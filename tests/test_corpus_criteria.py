@@ -173,7 +173,10 @@ def _first_row(row: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize(
     "name",
-    ["envolve_blincyto_erx-spa-241_2018-09-01.pdf", "emblemhealth_denosumab_ic-0098_2025-11-04.pdf"],
+    [
+        "envolve_blincyto_erx-spa-241_2018-09-01.pdf",
+        "emblemhealth_denosumab_ic-0098_2025-11-04.pdf",
+    ],
 )
 def test_dosing_tables_of_any_shape(name: str, corpus_doc: Doc) -> None:
     """Envolve 'Indication | Dosing Regimen | Maximum Dose', EmblemHealth 'Indication |

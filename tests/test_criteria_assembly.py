@@ -25,22 +25,37 @@ def _box(page: int, x: float) -> Box:
 
 def item(label: str, text: str, x: float, conn: str | None = None, page: int = 1) -> RawBlock:
     return RawBlock(
-        kind="list_item", text=text, page=page, label=label, indent=x, connector=conn,  # type: ignore[arg-type]
-        lines=[f"{label} {text}"], boxes=[_box(page, x)],
-    )  # fmt: skip
+        kind="list_item",
+        text=text,
+        page=page,
+        label=label,
+        indent=x,
+        connector=conn,  # type: ignore[arg-type]
+        lines=[f"{label} {text}"],
+        boxes=[_box(page, x)],
+    )
 
 
 def para(text: str, page: int = 1, bold: bool = False) -> RawBlock:
-    return RawBlock(kind="heading" if bold else "paragraph", text=text, page=page, bold=bold,
-                    lines=[text], boxes=[_box(page, 54)])  # fmt: skip
+    return RawBlock(
+        kind="heading" if bold else "paragraph",
+        text=text,
+        page=page,
+        bold=bold,
+        lines=[text],
+        boxes=[_box(page, 54)],
+    )
 
 
 def doc_of(blocks: list[RawBlock], pages: int = 2) -> PolicyDocument:
     raw = RawDocument(
         format="pdf",
         pages=pages,
-        headers=[PageHeader(page=1, text="Policy Name: Drug X Policy Number: DX-1 "
-                                         "Effective Date: 1/1/2026")],  # fmt: skip
+        headers=[
+            PageHeader(
+                page=1, text="Policy Name: Drug X Policy Number: DX-1 Effective Date: 1/1/2026"
+            )
+        ],
         blocks=blocks,
     )
     source = Source(path="x.pdf", sha256="0" * 64, format="pdf", pages=pages, extractor_version="t")
@@ -64,30 +79,53 @@ def cigna_like(shift: float = 0.0, jitter: float = 0.0) -> list[RawBlock]:
 
     return [
         para("Coverage Policy", bold=True),
-        item("1.", "Crohn's Disease. Approve for the duration noted if the patient meets ONE of "
-             "the following (A or B):", x(0)),  # fmt: skip
-        item("A)", "Initial Therapy. Approve for 6 months if the patient meets ALL of the "
-             "following (i, ii, and iii):", x(1)),  # fmt: skip
+        item(
+            "1.",
+            "Crohn's Disease. Approve for the duration noted if the patient meets ONE of "
+            "the following (A or B):",
+            x(0),
+        ),
+        item(
+            "A)",
+            "Initial Therapy. Approve for 6 months if the patient meets ALL of the "
+            "following (i, ii, and iii):",
+            x(1),
+        ),
         item("i.", "Patient is ≥ 6 years of age", x(2, 1), "AND"),
         item("ii.", "Patient meets ONE of the following (a or b):", x(2, 2)),
         item("a)", "Patient has tried corticosteroids; OR Note: Examples are prednisone.", x(3, 1)),
         item("b)", "Patient has enterocutaneous fistulas", x(3, 2), "AND"),
         item("iii.", "The medication is prescribed by a gastroenterologist", x(2, 3), "OR"),
-        item("B)", "Patient is Currently Receiving the Drug. Approve for 1 year if the patient "
-             "meets BOTH of the following (i and ii):", x(1, 1)),  # fmt: skip
+        item(
+            "B)",
+            "Patient is Currently Receiving the Drug. Approve for 1 year if the patient "
+            "meets BOTH of the following (i and ii):",
+            x(1, 1),
+        ),
         item("i.", "Patient has been established on therapy for at least 6 months", x(2), "AND"),
         item("ii.", "Patient experienced a beneficial clinical response", x(2, 1)),
         para("Dosing. Approve ONE of the following regimens (A or B):", page=2),
         item("A)", "Initial Therapy. Approve up to 5 mg/kg at weeks 0, 2 and 6.", x(1), page=2),
-        item("B)", "Patient is Currently Receiving the Drug. Approve up to 10 mg/kg every 4 "
-             "weeks.", x(1, 1), page=2),  # fmt: skip
-        item("2.", "Uveitis. Approve for 6 months if the patient meets BOTH of the following "
-             "(A and B):", x(0), page=2),  # fmt: skip
+        item(
+            "B)",
+            "Patient is Currently Receiving the Drug. Approve up to 10 mg/kg every 4 weeks.",
+            x(1, 1),
+            page=2,
+        ),
+        item(
+            "2.",
+            "Uveitis. Approve for 6 months if the patient meets BOTH of the following (A and B):",
+            x(0),
+            page=2,
+        ),
         item("A.", "Patient is ≥ 18 years of age", x(1), "AND", page=2),
         item("B.", "The medication is prescribed by an ophthalmologist", x(1, 1), page=2),
         para("Conditions Not Covered", page=2, bold=True),
-        para("Drug X for any other use is considered not medically necessary, including the "
-             "following:", page=2),  # fmt: skip
+        para(
+            "Drug X for any other use is considered not medically necessary, including the "
+            "following:",
+            page=2,
+        ),
         item("1.", "Concurrent use with a biologic.", x(0), page=2),
     ]
 
@@ -201,29 +239,59 @@ def leaves_of(part: Node | Leaf) -> list[Leaf]:
 
 def _table(rows: list[list[str]], page: int = 1) -> RawBlock:
     boxes = [_box(page, 54) for _ in rows]
-    return RawBlock(kind="table", text="", page=page, rows=rows, row_pages=[page] * len(rows),
-                    row_boxes=boxes, boxes=[_box(page, 54)])  # fmt: skip
+    return RawBlock(
+        kind="table",
+        text="",
+        page=page,
+        rows=rows,
+        row_pages=[page] * len(rows),
+        row_boxes=boxes,
+        boxes=[_box(page, 54)],
+    )
 
 
 def test_boxes_of_rows_reach_codes_dosing_and_history() -> None:
-    doc = doc_of([
-        para("Dosing and Administration", bold=True),
-        _table([["Dosing schedule", "Day", "Dose", "Monitoring"],
-                ["Step-up", "Day 1", "1 mg IV", "Monitor 22 hours"]]),
-        _table([["Treatment Day", "Medication", "Administration"],
-                ["Day 1", "Dexamethasone 8 mg", "Within 1 hour prior"]]),
-        _table([["Indication", "Dosing Regimen", "Maximum Dose"],
-                ["All indications", "10 mg weekly", "40 mg/month"]]),
-        para("Codes Information", bold=True),
-        _table([["Codes", "Description"], ["J9026", "Injection, drug x"]]),
-        para("Definitions", bold=True),
-        item("•", "Chemotherapy: Treatment with drugs.", 60),
-        para("References", bold=True),
-        item("1.", "Amgen Inc. Prescribing information. 2025.", 57),
-        para("Policy History", bold=True),
-        _table([["Type of Review", "Summary of Changes", "P&T Approval Date", "UM Approval Date"],
-                ["Annual Review", "Updated the policy", "5/1/2026", "5/6/2026"]]),
-    ])  # fmt: skip
+    doc = doc_of(
+        [
+            para("Dosing and Administration", bold=True),
+            _table(
+                [
+                    ["Dosing schedule", "Day", "Dose", "Monitoring"],
+                    ["Step-up", "Day 1", "1 mg IV", "Monitor 22 hours"],
+                ]
+            ),
+            _table(
+                [
+                    ["Treatment Day", "Medication", "Administration"],
+                    ["Day 1", "Dexamethasone 8 mg", "Within 1 hour prior"],
+                ]
+            ),
+            _table(
+                [
+                    ["Indication", "Dosing Regimen", "Maximum Dose"],
+                    ["All indications", "10 mg weekly", "40 mg/month"],
+                ]
+            ),
+            para("Codes Information", bold=True),
+            _table([["Codes", "Description"], ["J9026", "Injection, drug x"]]),
+            para("Definitions", bold=True),
+            item("•", "Chemotherapy: Treatment with drugs.", 60),
+            para("References", bold=True),
+            item("1.", "Amgen Inc. Prescribing information. 2025.", 57),
+            para("Policy History", bold=True),
+            _table(
+                [
+                    [
+                        "Type of Review",
+                        "Summary of Changes",
+                        "P&T Approval Date",
+                        "UM Approval Date",
+                    ],
+                    ["Annual Review", "Updated the policy", "5/1/2026", "5/6/2026"],
+                ]
+            ),
+        ]
+    )
     assert doc.dosing.schedule[0].box and doc.dosing.premedication[0].box
     (generic,) = doc.dosing.tables
     assert generic.columns == ["Indication", "Dosing Regimen", "Maximum Dose"]
@@ -243,28 +311,36 @@ def test_boxes_of_rows_reach_codes_dosing_and_history() -> None:
 def test_diagnoses_with_criteria_of_their_own_are_indications() -> None:
     """FEP: a 'Diagnoses' row whose diagnoses carry criteria of their own; a lead-in
     printed between two of them belongs to the first; one after the last to all."""
-    doc = doc_of([
-        para("Prior-Approval Requirements", bold=True),
-        para("Age 18 years of age or older"),
-        para("Diagnoses", bold=True),
-        para("Patient must have ONE of the following:"),
-        item("1.", "Large B-cell lymphoma (LBCL)", 140),
-        item("a.", "Diffuse large B-cell lymphoma", 158),
-        para("AND ONE of the following for large B-cell lymphoma ONLY:"),
-        item("a.", "Refractory to first-line chemoimmunotherapy", 158),
-        item("b.", "Relapsed within 12 months of first-line chemoimmunotherapy", 158),
-        item("2.", "Relapsed or refractory follicular lymphoma (FL)", 140),
-        item("a.", "Received at least 2 prior lines of systemic therapy", 158),
-        para("AND ALL of the following for ALL diagnoses:"),
-        item("a.", "NO diagnosis of primary central nervous system lymphoma", 158),
-        item("b.", "Absence of active infection", 158),
-        para("Prior – Approval Renewal Requirements", bold=True),
-        para("None"),
-    ])  # fmt: skip
+    doc = doc_of(
+        [
+            para("Prior-Approval Requirements", bold=True),
+            para("Age 18 years of age or older"),
+            para("Diagnoses", bold=True),
+            para("Patient must have ONE of the following:"),
+            item("1.", "Large B-cell lymphoma (LBCL)", 140),
+            item("a.", "Diffuse large B-cell lymphoma", 158),
+            para("AND ONE of the following for large B-cell lymphoma ONLY:"),
+            item("a.", "Refractory to first-line chemoimmunotherapy", 158),
+            item("b.", "Relapsed within 12 months of first-line chemoimmunotherapy", 158),
+            item("2.", "Relapsed or refractory follicular lymphoma (FL)", 140),
+            item("a.", "Received at least 2 prior lines of systemic therapy", 158),
+            para("AND ALL of the following for ALL diagnoses:"),
+            item("a.", "NO diagnosis of primary central nervous system lymphoma", 158),
+            item("b.", "Absence of active infection", 158),
+            para("Prior – Approval Renewal Requirements", bold=True),
+            para("None"),
+        ]
+    )
     lbcl, fl = doc.criteria.indications
-    assert (lbcl.name, fl.name) == ("Large B-cell lymphoma (LBCL)", "Relapsed or refractory follicular lymphoma (FL)")
-    common = ["Age 18 years of age or older", "NO diagnosis of primary central nervous system lymphoma",
-              "Absence of active infection"]  # fmt: skip
+    assert (lbcl.name, fl.name) == (
+        "Large B-cell lymphoma (LBCL)",
+        "Relapsed or refractory follicular lymphoma (FL)",
+    )
+    common = [
+        "Age 18 years of age or older",
+        "NO diagnosis of primary central nervous system lymphoma",
+        "Absence of active infection",
+    ]
     for ind in (lbcl, fl):
         assert set(common) <= set(leaves(ind.initial))
         assert ind.continuation is None
@@ -276,29 +352,39 @@ def test_diagnoses_with_criteria_of_their_own_are_indications() -> None:
 def test_at_least_n_of_and_inline_bullets() -> None:
     """UHC: a lead-in naming a count is N_OF; 'o' bullets the text layer keeps as letters
     are items; '- AND -' lines are connectors."""
-    block = RawBlock(kind="paragraph", page=1, text="x", lines=[
-        "For initial therapy, all of the following:",
-        "o Diagnosis of moderate-to-severe disease; and",
-        "o History of failure to two of the following:",
-    ])  # fmt: skip
-    doc = doc_of([
-        para("Coverage Rationale", bold=True),
-        para("Drug X is medically necessary for the treatment of severe disease when all of the "
-             "following criteria are met:", bold=True),  # fmt: skip
-        block,
-        item("•", "Topical corticosteroid", 72),
-        item("•", "Topical calcineurin inhibitor", 72),
-        item("•", "Phototherapy", 72),
-        RawBlock(kind="heading", text="AND-", label="•", page=1, bold=True),
-        para("o Prescribed by a dermatologist"),
-        para("For continuation of therapy:"),
-        para("o Reauthorization will be for no more than 12 months"),
-    ])  # fmt: skip
+    block = RawBlock(
+        kind="paragraph",
+        page=1,
+        text="x",
+        lines=[
+            "For initial therapy, all of the following:",
+            "o Diagnosis of moderate-to-severe disease; and",
+            "o History of failure to two of the following:",
+        ],
+    )
+    doc = doc_of(
+        [
+            para("Coverage Rationale", bold=True),
+            para(
+                "Drug X is medically necessary for the treatment of severe disease when all of the "
+                "following criteria are met:",
+                bold=True,
+            ),
+            block,
+            item("•", "Topical corticosteroid", 72),
+            item("•", "Topical calcineurin inhibitor", 72),
+            item("•", "Phototherapy", 72),
+            RawBlock(kind="heading", text="AND-", label="•", page=1, bold=True),
+            para("o Prescribed by a dermatologist"),
+            para("For continuation of therapy:"),
+            para("o Reauthorization will be for no more than 12 months"),
+        ]
+    )
     (ind,) = doc.criteria.indications
     assert ind.name == "Severe disease"
     initial = ind.initial
     assert initial is not None and initial.op == "AND"
-    diagnosis, n_of, prescriber = initial.items
+    _diagnosis, n_of, prescriber = initial.items
     assert isinstance(n_of, Node) and (n_of.op, n_of.n, len(n_of.items)) == ("N_OF", 2, 3)
     assert isinstance(prescriber, Leaf) and prescriber.text == "Prescribed by a dermatologist"
     assert ind.continuation is None  # only its duration is printed
@@ -315,30 +401,47 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_approval_language_without_a_tree_is_warned(tmp_path: Path) -> None:
-    doc = extract_file(_write(tmp_path, (
-        "# Drug X policy\n\nPolicy Number: DX-2\n\nEffective Date: 1/1/2026\n\n"
-        "## Coverage\n\nRequests for Drug X may be approved when the member meets the plan's "
-        "medical necessity requirements, as the reviewer judges them on the records sent.\n"
-    )))  # fmt: skip
+    doc = extract_file(
+        _write(
+            tmp_path,
+            (
+                "# Drug X policy\n\nPolicy Number: DX-2\n\nEffective Date: 1/1/2026\n\n"
+                "## Coverage\n\nRequests for Drug X may be approved when the member meets the "
+                "plan's medical necessity requirements, as the reviewer judges them on the "
+                "records sent.\n"
+            ),
+        )
+    )
     assert doc.criteria.indications == []
     codes = [w.code for w in doc.warnings]
     assert "criteria_not_found" in codes
     found = next(w for w in doc.warnings if w.code == "criteria_not_found")
     assert "approved" in found.message
-    structured = extract_file(_write(tmp_path, (
-        "# Drug X policy\n\nPolicy Number: DX-2\n\nEffective Date: 1/1/2026\n\n"
-        "## Initial Approval Criteria\n\nRequests may be approved if the following criteria "
-        "are met:\n\n- i. Patient is 18 years of age or older; AND\n- ii. Diagnosis of X\n"
-    )))  # fmt: skip
+    structured = extract_file(
+        _write(
+            tmp_path,
+            (
+                "# Drug X policy\n\nPolicy Number: DX-2\n\nEffective Date: 1/1/2026\n\n"
+                "## Initial Approval Criteria\n\nRequests may be approved if the following "
+                "criteria are met:\n\n- i. Patient is 18 years of age or older; AND\n"
+                "- ii. Diagnosis of X\n"
+            ),
+        )
+    )
     assert "criteria_not_found" not in [w.code for w in structured.warnings]
     assert structured.criteria.readable
 
 
 def test_an_impossible_date_is_a_warning_never_another_date(tmp_path: Path) -> None:
-    doc = extract_file(_write(tmp_path, (
-        "# Drug X policy\n\nPolicy Number: DX-3 Effective Date: 13/45/2026 "
-        "Last Review Date: 5/6/2026\n\n## Background\n\nText.\n"
-    )))  # fmt: skip
+    doc = extract_file(
+        _write(
+            tmp_path,
+            (
+                "# Drug X policy\n\nPolicy Number: DX-3 Effective Date: 13/45/2026 "
+                "Last Review Date: 5/6/2026\n\n## Background\n\nText.\n"
+            ),
+        )
+    )
     assert doc.policy.effective_date is None
     assert doc.policy.last_review_date == "2026-05-06"
     invalid = [w for w in doc.warnings if w.code == "invalid_date"]

@@ -33,5 +33,7 @@ def test_both_dupixent_revisions_are_one_policy(corpus_dir: Path, tmp_path: Path
     assert old.policy.series == new.policy.series == "P 2116"
     changes = app.diff("P-2116@previous", "P-2116@latest", store)
     assert changes.changes  # the pair is compared: three indications were added in 2025
-    added = [c for c in changes.changes if c.section == "criteria.indications" and c.kind == "added"]
+    added = [
+        c for c in changes.changes if c.section == "criteria.indications" and c.kind == "added"
+    ]
     assert len(added) == 3

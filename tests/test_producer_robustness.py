@@ -5,7 +5,6 @@ and history as the PDFs the health plan printed."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,14 +31,21 @@ def _tree(part: Node | Leaf | None) -> Any:
 def facts(doc: PolicyDocument) -> dict[str, Any]:
     return {
         "indications": [
-            (i.name, _tree(i.initial), _tree(i.continuation),
-             i.authorization.initial_months, i.authorization.reauthorization_months)
+            (
+                i.name,
+                _tree(i.initial),
+                _tree(i.continuation),
+                i.authorization.initial_months,
+                i.authorization.reauthorization_months,
+            )
             for i in doc.criteria.indications
-        ],  # fmt: skip
+        ],
         "not_covered": _tree(doc.criteria.not_covered),
         "codes": [(c.system, c.code, c.first, c.last, c.description) for c in doc.codes],
         "schedule": [(r.schedule, r.day, r.dose, r.monitoring) for r in doc.dosing.schedule],
-        "premedication": [(r.day, r.medication, r.administration) for r in doc.dosing.premedication],
+        "premedication": [
+            (r.day, r.medication, r.administration) for r in doc.dosing.premedication
+        ],
         "dosing_notes": doc.dosing.notes,
         "history": [
             (h.review_type, h.summary, h.date, h.pt_approval_date, h.um_approval_date)

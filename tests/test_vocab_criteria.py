@@ -91,7 +91,10 @@ def test_connective_words_become_operators(lead: str, op: str | None, n: int | N
         ("Relapsed or refractory B-ALL (i and ii):", "Relapsed or refractory B-ALL"),
         ("Patient meets ONE of the following (a or b):", None),  # only introduces
         ("Prescribed by one of the following:", None),
-        ("Classification of asthma as uncontrolled as defined by at least one of the following:", None),
+        (
+            "Classification of asthma as uncontrolled as defined by at least one of the following:",
+            None,
+        ),
         ("Combination therapy including both of the following:", None),  # too few words
     ],
 )

@@ -59,7 +59,9 @@ class Layout:
     hang: float = 21.0  # label width of a list item
     bullet: str = "■"  # drawn instead of '•'
     # section keys printed at the top of a new page (breaks fall elsewhere than printed)
-    break_before: frozenset[str] = field(default_factory=lambda: frozenset({"definitions", "coverage_criteria", "history"}))
+    break_before: frozenset[str] = field(
+        default_factory=lambda: frozenset({"definitions", "coverage_criteria", "history"})
+    )
     column_scale: float = 0.93  # tables narrower than the frame
     keep_rows: int = 12  # shorter tables are kept on one page (longer ones break by row)
 
@@ -73,15 +75,31 @@ def _register(d: Path) -> tuple[str, str]:
 
 
 def _styles(layout: Layout, regular: str, bold: str) -> dict[str, ParagraphStyle]:
-    body = ParagraphStyle("body", fontName=regular, fontSize=layout.font_size,
-                          leading=layout.font_size * 1.3, spaceAfter=layout.font_size * 0.55)  # fmt: skip
+    body = ParagraphStyle(
+        "body",
+        fontName=regular,
+        fontSize=layout.font_size,
+        leading=layout.font_size * 1.3,
+        spaceAfter=layout.font_size * 0.55,
+    )
     return {
         "body": body,
-        "heading": ParagraphStyle("heading", parent=body, fontName=bold,
-                                  fontSize=layout.heading_size, spaceBefore=8, spaceAfter=6),  # fmt: skip
+        "heading": ParagraphStyle(
+            "heading",
+            parent=body,
+            fontName=bold,
+            fontSize=layout.heading_size,
+            spaceBefore=8,
+            spaceAfter=6,
+        ),
         "connector": ParagraphStyle("connector", parent=body, fontName=bold, alignment=TA_CENTER),
-        "cell": ParagraphStyle("cell", parent=body, fontSize=layout.font_size - 1.5,
-                               leading=(layout.font_size - 1.5) * 1.25, spaceAfter=0),  # fmt: skip
+        "cell": ParagraphStyle(
+            "cell",
+            parent=body,
+            fontSize=layout.font_size - 1.5,
+            leading=(layout.font_size - 1.5) * 1.25,
+            spaceAfter=0,
+        ),
     }
 
 
@@ -92,8 +110,9 @@ def _text(s: str | None) -> str:
 def _item(block: Block, layout: Layout, style: ParagraphStyle) -> Paragraph:
     label = layout.bullet if block.label == "•" else (block.label or "")
     left = layout.hang + layout.indent * block.level
-    item_style = ParagraphStyle(f"item{block.level}", parent=style, leftIndent=left,
-                                firstLineIndent=-layout.hang)  # fmt: skip
+    item_style = ParagraphStyle(
+        f"item{block.level}", parent=style, leftIndent=left, firstLineIndent=-layout.hang
+    )
     gap = "&nbsp;" * 3
     return Paragraph(f"{_text(label)}{gap}{_text(block.text)}", item_style)
 
@@ -102,22 +121,29 @@ def _table(block: Block, layout: Layout, styles: dict[str, ParagraphStyle], widt
     rows = block.rows or []
     n = max((len(r) for r in rows), default=1)
     cells = [[Paragraph(_text(c), styles["cell"]) for c in r] + [""] * (n - len(r)) for r in rows]
+
     def col(i: int) -> list[str]:
         return [r[i] for r in rows if i < len(r)]
 
     size = styles["cell"].fontSize
-    floor = [max((len(w) for c in col(i) for w in c.split()), default=4) * size * 0.62 + 14
-             for i in range(n)]  # fmt: skip
+    floor = [
+        max((len(w) for c in col(i) for w in c.split()), default=4) * size * 0.62 + 14
+        for i in range(n)
+    ]
     weights = [max(8, min(max((len(c) for c in col(i)), default=8), 400)) ** 0.5 for i in range(n)]
     total = width * layout.column_scale
     spare = max(0.0, total - sum(floor))
     widths = [f + spare * w / sum(weights) for f, w in zip(floor, weights, strict=True)]
     table = Table(cells, colWidths=widths, repeatRows=0, splitInRow=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+            ]
+        )
+    )
     return table
 
 

@@ -93,8 +93,10 @@ _ITEM = r"\(?[A-Za-z0-9]{1,4}\)?"
 CONNECTIVES: tuple[Phrase, ...] = (
     Phrase(
         "N of the following",
-        _re(r"\b(?:at\s+least\s+)?(two|three|four|five|2|3|4|5)(?:\s*\(\d\))?(?:\s+or\s+more)?"
-            r"\s+of\s+the\s+following\b"),
+        _re(
+            r"\b(?:at\s+least\s+)?(two|three|four|five|2|3|4|5)(?:\s*\(\d\))?(?:\s+or\s+more)?"
+            r"\s+of\s+the\s+following\b"
+        ),
         UHC,
         "History of failure, contraindication, or intolerance to two of the following "
         "therapeutic classes",
@@ -103,8 +105,10 @@ CONNECTIVES: tuple[Phrase, ...] = (
     ),
     Phrase(
         "one (or more) of the following",
-        _re(r"\b(?:at\s+least\s+)?(?:one|1)(?:\s*\(1\))?(?:\s+or\s+more)?\s+(?:of\s+)?the"
-            r"\s+following\b"),
+        _re(
+            r"\b(?:at\s+least\s+)?(?:one|1)(?:\s*\(1\))?(?:\s+or\s+more)?\s+(?:of\s+)?the"
+            r"\s+following\b"
+        ),
         CIGNA,
         "Patient meets at least ONE of the following (a or b):",
         "at least ONE of the following",
@@ -258,8 +262,10 @@ NOTE_CUES: tuple[Pattern, ...] = (
 BRANCH_CUES: tuple[Phrase, ...] = (
     Phrase(
         "initial therapy / authorization / requests",
-        _re(r"^\s*(?:criteria\s+for\s+|for\s+)?initial\s+(?:therapy|treatment|authori[sz]ation"
-            r"|approval(?:\s+criteria)?|requests?)\b"),
+        _re(
+            r"^\s*(?:criteria\s+for\s+|for\s+)?initial\s+(?:therapy|treatment|authori[sz]ation"
+            r"|approval(?:\s+criteria)?|requests?)\b"
+        ),
         CIGNA,
         "Initial Therapy. Approve for 6 months if the patient meets BOTH of the following",
         "Initial Therapy",
@@ -283,8 +289,10 @@ BRANCH_CUES: tuple[Phrase, ...] = (
     ),
     Phrase(
         "continuation / renewal / reauthorization",
-        _re(r"^\s*(?:criteria\s+for\s+|for\s+)?(?:continuation|continued\s+therapy"
-            r"|re-?authori[sz]ation|renewal)\b"),
+        _re(
+            r"^\s*(?:criteria\s+for\s+|for\s+)?(?:continuation|continued\s+therapy"
+            r"|re-?authori[sz]ation|renewal)\b"
+        ),
         UHC,
         "Reauthorization",
         "Reauthorization",
@@ -318,8 +326,10 @@ BRANCH_CUES: tuple[Phrase, ...] = (
     ),
     Phrase(
         "patient is being treated for a relapse / maintenance",
-        _re(r"^\s*(?:the\s+)?patient\s+is\s+being\s+treated\s+for\s+(?:a\s+)?"
-            r"(?:relapse|maintenance)\b"),
+        _re(
+            r"^\s*(?:the\s+)?patient\s+is\s+being\s+treated\s+for\s+(?:a\s+)?"
+            r"(?:relapse|maintenance)\b"
+        ),
         CIGNA,
         "Patient is Being Treated for a Relapse of Pemphigus Vulgaris. Approve for 1 month",
         "Patient is Being Treated for a Relapse",
@@ -352,9 +362,11 @@ DOSING_CUES: tuple[Pattern, ...] = (
 NOT_COVERED_CUES: tuple[Pattern, ...] = (
     Pattern(
         "not medically necessary / unproven / not covered",
-        _re(r"\b(not\s+medically\s+necessary|unproven|not\s+covered|NOT\s+authorized"
+        _re(
+            r"\b(not\s+medically\s+necessary|unproven|not\s+covered|NOT\s+authorized"
             r"|may\s+not\s+be\s+approved|considered\s+investigational"
-            r"|experimental,?\s+investigational)\b"),
+            r"|experimental,?\s+investigational)\b"
+        ),
         GENERAL,
         "Rituximab is unproven and not medically necessary for the treatment of:",
         "unproven",
@@ -373,8 +385,10 @@ INDICATION_CUES: tuple[Phrase, ...] = (
     ),
     Phrase(
         "requests for the drug for an indication",
-        _re(r"^\s*(?:initial|continuation)\s+(?:requests|of\s+therapy)\s+(?:for|with)\s+.+?"
-            r"\s+for\s+(?:the\s+treatment\s+of\s+)?(.+?)\s+may\s+(?:not\s+)?be\b"),
+        _re(
+            r"^\s*(?:initial|continuation)\s+(?:requests|of\s+therapy)\s+(?:for|with)\s+.+?"
+            r"\s+for\s+(?:the\s+treatment\s+of\s+)?(.+?)\s+may\s+(?:not\s+)?be\b"
+        ),
         ANTHEM,
         "Initial requests for Dupixent (dupilumab) for the treatment of asthma may be approved "
         "if the following criteria are met:",
@@ -392,7 +406,9 @@ INDICATION_CUES: tuple[Phrase, ...] = (
 
 # a printed row label whose next list names the diagnoses (FEP 'Diagnosis' / 'Diagnoses')
 DIAGNOSIS_LABELS: tuple[Pattern, ...] = (
-    Pattern("diagnosis row", _re(r"^\s*(Diagnos(?:is|es))\s*:?\s*$"), FEP, "Diagnoses", "Diagnoses"),
+    Pattern(
+        "diagnosis row", _re(r"^\s*(Diagnos(?:is|es))\s*:?\s*$"), FEP, "Diagnoses", "Diagnoses"
+    ),
 )
 
 # a printed row that is itself a criterion ('Age  18 years of age or older')
@@ -408,10 +424,20 @@ ROW_CRITERIA: tuple[Pattern, ...] = (
 
 # criteria printed once for every indication that follows
 COMMON_CUES: tuple[Pattern, ...] = (
-    Pattern("universal criteria", _re(r"\b(universal\s+criteria)\b"), EMBLEM,
-            "Universal Criteria 1-8,43,47", "Universal Criteria"),
-    Pattern("for all diagnoses", _re(r"\b(for\s+all\s+diagnoses)\b"), FEP,
-            "AND ALL of the following for ALL diagnoses:", "for ALL diagnoses"),
+    Pattern(
+        "universal criteria",
+        _re(r"\b(universal\s+criteria)\b"),
+        EMBLEM,
+        "Universal Criteria 1-8,43,47",
+        "Universal Criteria",
+    ),
+    Pattern(
+        "for all diagnoses",
+        _re(r"\b(for\s+all\s+diagnoses)\b"),
+        FEP,
+        "AND ALL of the following for ALL diagnoses:",
+        "for ALL diagnoses",
+    ),
 )
 
 # ------------------------------------------------------------------ conditions in lead-ins
@@ -421,7 +447,9 @@ COMMON_CUES: tuple[Pattern, ...] = (
 CONDITION_CLAUSES: tuple[Pattern, ...] = (
     Pattern(
         "when clause",
-        _re(r"\bwhen\s+(?![^.:;]*\b(?:following|criteria|criterion)\b)([^.:;]{12,}?)\s*(?:[.:;]|$)"),
+        _re(
+            r"\bwhen\s+(?![^.:;]*\b(?:following|criteria|criterion)\b)([^.:;]{12,}?)\s*(?:[.:;]|$)"
+        ),
         MMM,
         "in members requesting reauthorization when there is no evidence of an unacceptable "
         "toxicity or disease progression while on the current regimen. The following",
@@ -433,76 +461,249 @@ CONDITION_CLAUSES: tuple[Pattern, ...] = (
 # the words between a stated condition and its list ('... after TWO or more lines of
 # systemic therapy including:'): the lead-in is a criterion of its own
 CONDITION_LINKS: tuple[Pattern, ...] = (
-    Pattern("including", _re(r"(\bincluding)\s*$"), FEP,
-            "Relapsed or refractory after TWO or more lines of systemic therapy including",
-            "including"),
-    Pattern("indicated by", _re(r"(?<!\bas\s)(\bindicated\s+by)\s*$"), EMBLEM,
-            "Patient has a documented diagnosis of osteoporosis indicated by", "indicated by"),
-    Pattern("demonstrated on", _re(r"(\bdemonstrated\s+on)\s*$"), ANTHEM,
-            "individual has a diagnosis of CRSwNP demonstrated on", "demonstrated on"),
+    Pattern(
+        "including",
+        _re(r"(\bincluding)\s*$"),
+        FEP,
+        "Relapsed or refractory after TWO or more lines of systemic therapy including",
+        "including",
+    ),
+    Pattern(
+        "indicated by",
+        _re(r"(?<!\bas\s)(\bindicated\s+by)\s*$"),
+        EMBLEM,
+        "Patient has a documented diagnosis of osteoporosis indicated by",
+        "indicated by",
+    ),
+    Pattern(
+        "demonstrated on",
+        _re(r"(\bdemonstrated\s+on)\s*$"),
+        ANTHEM,
+        "individual has a diagnosis of CRSwNP demonstrated on",
+        "demonstrated on",
+    ),
 )
 
 # words that only say how a list defines or completes its lead-in: no criterion of its own
 DEFINING_LINKS: tuple[Pattern, ...] = (
-    Pattern("as defined / demonstrated / indicated / evidenced by",
-            _re(r"(\b(?:as\s+(?:defined|demonstrated|indicated|evidenced)|defined)\s+(?:by|as))\s*$"),
-            UHC, "Classification of asthma as uncontrolled or inadequately controlled as "
-            "defined by", "as defined by"),
-    Pattern("defined below", _re(r"(\(\s*defined\s+below\s*\))"), FEP,
-            "Compound heterozygous mutation of the SMN1 gene (defined below)", "(defined below)"),
-    Pattern("confirming", _re(r"(\bconfirming)\s*$"), UHC,
-            "Diagnosis of NMOSD by a neurologist confirming", "confirming"),
+    Pattern(
+        "as defined / demonstrated / indicated / evidenced by",
+        _re(r"(\b(?:as\s+(?:defined|demonstrated|indicated|evidenced)|defined)\s+(?:by|as))\s*$"),
+        UHC,
+        "Classification of asthma as uncontrolled or inadequately controlled as defined by",
+        "as defined by",
+    ),
+    Pattern(
+        "defined below",
+        _re(r"(\(\s*defined\s+below\s*\))"),
+        FEP,
+        "Compound heterozygous mutation of the SMN1 gene (defined below)",
+        "(defined below)",
+    ),
+    Pattern(
+        "confirming",
+        _re(r"(\bconfirming)\s*$"),
+        UHC,
+        "Diagnosis of NMOSD by a neurologist confirming",
+        "confirming",
+    ),
 )
 
 # words that introduce without stating anything ('Patient has tried', 'Individual meets')
 INTRODUCER_WORDS = frozenset(
-    "a an the and or of to in on for by with from as at least patient patients individual "
-    "individuals member members he she they has have had is are was were be been being must "
-    "will shall may can meets meet met tried received experienced documentation "
-    "provided that who which following criteria criterion one any either all both requested "
-    "prescribed used use using following: if when there this these".split()
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "by",
+        "with",
+        "from",
+        "as",
+        "at",
+        "least",
+        "patient",
+        "patients",
+        "individual",
+        "individuals",
+        "member",
+        "members",
+        "he",
+        "she",
+        "they",
+        "has",
+        "have",
+        "had",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "must",
+        "will",
+        "shall",
+        "may",
+        "can",
+        "meets",
+        "meet",
+        "met",
+        "tried",
+        "received",
+        "experienced",
+        "documentation",
+        "provided",
+        "that",
+        "who",
+        "which",
+        "following",
+        "criteria",
+        "criterion",
+        "one",
+        "any",
+        "either",
+        "all",
+        "both",
+        "requested",
+        "prescribed",
+        "used",
+        "use",
+        "using",
+        "if",
+        "when",
+        "there",
+        "this",
+        "these",
+    }
 )
 
 # ------------------------------------------------------------------ durations
 
 _N = r"(\d+|one|a|two|three|six|twelve)\s*(?:\(\d+\)\s*)?(months?|years?|weeks?|days?)\b"
 DURATIONS: tuple[Phrase, ...] = (
-    Phrase("approve for N", _re(rf"\bapprove\s+for\s+{_N}"), CIGNA,
-           "Approve for 6 months if the patient meets BOTH of the following", "6",
-           meaning="context"),
-    Phrase("authorization will be issued for N", _re(rf"\bauthori[sz]ation\s+will\s+be\s+issued"
-           rf"\s+for\s+{_N}"), UHC, "Authorization will be issued for 12 months.", "12",
-           meaning="context"),
-    Phrase("initial authorization will be for N", _re(rf"\binitial\s+authori[sz]ation\s+will\s+be"
-           rf"\s+for\s+(?:no\s+more\s+than\s+)?{_N}"), UHC,
-           "Initial authorization will be for no more than 12 months", "12", meaning="initial"),
-    Phrase("reauthorization will be for N", _re(rf"\breauthori[sz]ation\s+will\s+be\s+for\s+"
-           rf"(?:no\s+more\s+than\s+)?{_N}"), UHC,
-           "Reauthorization will be for no more than 12 months", "12", meaning="continuation"),
-    Phrase("approval duration: N", _re(rf"\bapproval\s+duration\s*:\s*(?:[^:.]*?\bor\s+)?{_N}"),
-           CENTENE, "Approval duration: 6 months", "6", meaning="context"),
-    Phrase("initial requests: N", _re(rf"\binitial\s+requests\s*:\s*{_N}"), ANTHEM,
-           "Approval Duration for asthma Initial Requests: 6 months Continuation Requests: 12",
-           "6", meaning="initial"),
-    Phrase("continuation requests: N", _re(rf"\bcontinuation\s+requests\s*:\s*{_N}"), ANTHEM,
-           "Continuation Requests: 12 months", "12", meaning="continuation"),
-    Phrase("initial approval duration: N", _re(rf"\binitial\s+approval\s+duration\s*:\s*{_N}"),
-           MMM, "Initial Approval Duration: 12 months", "12", meaning="initial"),
-    Phrase("reauthorization approval duration: N", _re(rf"\breauthori[sz]ation\s+approval"
-           rf"\s+duration\s*:\s*{_N}"), MMM, "Reauthorization Approval Duration: 12 months",
-           "12", meaning="continuation"),
-    Phrase("duration N (limits row)", _re(rf"^(?:quantity\b.*?)?\bduration\s+{_N}"), FEP,
-           "Quantity 4 doses (20mL) Duration 3 months", "3", meaning="context"),
-    Phrase("validity provided initially for N", _re(rf"\binitial\b.*?\bvalidity\b.*?\bfor\s+{_N}"),
-           EMBLEM, "Initial: Prior authorization validity will be provided initially for 12 "
-           "months.", "12", meaning="initial"),
-    Phrase("validity renewed every N", _re(rf"\brenew(?:al|ed)\b.*?\bevery\s+{_N}"), EMBLEM,
-           "Renewal: Prior authorization validity may be renewed every 12 months thereafter.",
-           "12", meaning="continuation"),
+    Phrase(
+        "approve for N",
+        _re(rf"\bapprove\s+for\s+{_N}"),
+        CIGNA,
+        "Approve for 6 months if the patient meets BOTH of the following",
+        "6",
+        meaning="context",
+    ),
+    Phrase(
+        "authorization will be issued for N",
+        _re(
+            rf"\bauthori[sz]ation\s+will\s+be\s+issued"
+            rf"\s+for\s+{_N}"
+        ),
+        UHC,
+        "Authorization will be issued for 12 months.",
+        "12",
+        meaning="context",
+    ),
+    Phrase(
+        "initial authorization will be for N",
+        _re(
+            rf"\binitial\s+authori[sz]ation\s+will\s+be"
+            rf"\s+for\s+(?:no\s+more\s+than\s+)?{_N}"
+        ),
+        UHC,
+        "Initial authorization will be for no more than 12 months",
+        "12",
+        meaning="initial",
+    ),
+    Phrase(
+        "reauthorization will be for N",
+        _re(
+            rf"\breauthori[sz]ation\s+will\s+be\s+for\s+"
+            rf"(?:no\s+more\s+than\s+)?{_N}"
+        ),
+        UHC,
+        "Reauthorization will be for no more than 12 months",
+        "12",
+        meaning="continuation",
+    ),
+    Phrase(
+        "approval duration: N",
+        _re(rf"\bapproval\s+duration\s*:\s*(?:[^:.]*?\bor\s+)?{_N}"),
+        CENTENE,
+        "Approval duration: 6 months",
+        "6",
+        meaning="context",
+    ),
+    Phrase(
+        "initial requests: N",
+        _re(rf"\binitial\s+requests\s*:\s*{_N}"),
+        ANTHEM,
+        "Approval Duration for asthma Initial Requests: 6 months Continuation Requests: 12",
+        "6",
+        meaning="initial",
+    ),
+    Phrase(
+        "continuation requests: N",
+        _re(rf"\bcontinuation\s+requests\s*:\s*{_N}"),
+        ANTHEM,
+        "Continuation Requests: 12 months",
+        "12",
+        meaning="continuation",
+    ),
+    Phrase(
+        "initial approval duration: N",
+        _re(rf"\binitial\s+approval\s+duration\s*:\s*{_N}"),
+        MMM,
+        "Initial Approval Duration: 12 months",
+        "12",
+        meaning="initial",
+    ),
+    Phrase(
+        "reauthorization approval duration: N",
+        _re(
+            rf"\breauthori[sz]ation\s+approval"
+            rf"\s+duration\s*:\s*{_N}"
+        ),
+        MMM,
+        "Reauthorization Approval Duration: 12 months",
+        "12",
+        meaning="continuation",
+    ),
+    Phrase(
+        "duration N (limits row)",
+        _re(rf"^(?:quantity\b.*?)?\bduration\s+{_N}"),
+        FEP,
+        "Quantity 4 doses (20mL) Duration 3 months",
+        "3",
+        meaning="context",
+    ),
+    Phrase(
+        "validity provided initially for N",
+        _re(rf"\binitial\b.*?\bvalidity\b.*?\bfor\s+{_N}"),
+        EMBLEM,
+        "Initial: Prior authorization validity will be provided initially for 12 months.",
+        "12",
+        meaning="initial",
+    ),
+    Phrase(
+        "validity renewed every N",
+        _re(rf"\brenew(?:al|ed)\b.*?\bevery\s+{_N}"),
+        EMBLEM,
+        "Renewal: Prior authorization validity may be renewed every 12 months thereafter.",
+        "12",
+        meaning="continuation",
+    ),
 )
 # a renewal limit printed as the same as the initial one
 SAME_AS_ABOVE = Pattern(
-    "same as above", _re(r"^\s*(same\s+as\s+above)\s*\.?\s*$"), FEP, "Same as above", "Same as above"
+    "same as above",
+    _re(r"^\s*(same\s+as\s+above)\s*\.?\s*$"),
+    FEP,
+    "Same as above",
+    "Same as above",
 )
 
 # ------------------------------------------------------------------ never silent
@@ -510,8 +711,10 @@ SAME_AS_ABOVE = Pattern(
 # words of approval language: a document holding them but no criteria tree is warned about
 APPROVAL_LANGUAGE = Pattern(
     "approval language",
-    _re(r"\b(approve[ds]?|approval\s+criteria|medically\s+necessary|must\s+meet"
-        r"|criteria\s+(?:are|is)\s+met|prior\s+authori[sz]ation\s+(?:is\s+)?required)\b"),
+    _re(
+        r"\b(approve[ds]?|approval\s+criteria|medically\s+necessary|must\s+meet"
+        r"|criteria\s+(?:are|is)\s+met|prior\s+authori[sz]ation\s+(?:is\s+)?required)\b"
+    ),
     GENERAL,
     "Requests may be approved when the patient must meet the conditions below",
     "approved",

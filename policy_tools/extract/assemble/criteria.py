@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from ...model.policy import Node
 from ...vocab.criteria import APPROVAL_LANGUAGE
+from ..blocks import RawBlock
 from .draft import Draft
 from .indications import build_indications, scopes_of
 from .interpret import Ctx, Reader, mark_diagnoses
-from ..blocks import RawBlock
 from .items import add_blocks, region_items
 from .outline import build_outline
 from .trees import Part, group_of, is_criterion, tree_of
@@ -86,4 +86,3 @@ def criteria_not_found(d: Draft) -> None:
                     b.page,
                 )
                 return
-

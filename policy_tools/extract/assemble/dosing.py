@@ -60,15 +60,24 @@ def _row_box(b: RawBlock, i: int) -> list[Box] | None:
 
 def _premedication(d: Draft, b: RawBlock, rows: list[list[str]], pages: list[int]) -> bool:
     header = rows[0]
-    day, med, admin = _col(header, "day"), _col(header, "medication"), _col(header, "administration")
+    day, med, admin = (
+        _col(header, "day"),
+        _col(header, "medication"),
+        _col(header, "administration"),
+    )
     if med is None or admin is None or day is None:
         return False
     for i, (r, pg) in enumerate(zip(rows[1:], pages[1:], strict=False), start=1):
         if not any(c.strip() for c in r[1:]):
             continue
         d.dosing.premedication.append(
-            Premedication(day=_cell(r, day), medication=_cell(r, med),
-                          administration=_cell(r, admin), page=pg, box=_row_box(b, i))  # fmt: skip
+            Premedication(
+                day=_cell(r, day),
+                medication=_cell(r, med),
+                administration=_cell(r, admin),
+                page=pg,
+                box=_row_box(b, i),
+            )
         )
         d.use(b, "dosing", [0, i])
     return True
@@ -123,7 +132,10 @@ def _merge_header(rows: list[list[str]]) -> tuple[list[str], int]:
     Dose') becomes one row; returns it and the number of rows it took."""
     header, k = list(rows[0]), 1
     while k < len(rows) and rows[k] and rows[k][0] == header[0] and len(rows[k]) == len(header):
-        header = [h if c == h else normalize_space(f"{h} {c}") for h, c in zip(header, rows[k], strict=True)]
+        header = [
+            h if c == h else normalize_space(f"{h} {c}")
+            for h, c in zip(header, rows[k], strict=True)
+        ]
         k += 1
     return header, k
 
@@ -144,9 +156,7 @@ def _is_header(row: list[str]) -> bool:
     """Header cells are short names without figures ('Dose Limit/', 'Low Daily Dose')."""
     cells = [c for c in row if c.strip()]
     limit = SETTINGS.assemble.header_cell_words
-    return bool(cells) and all(
-        len(c.split()) <= limit and not re.search(r"\d", c) for c in cells
-    )
+    return bool(cells) and all(len(c.split()) <= limit and not re.search(r"\d", c) for c in cells)
 
 
 def _generic(s: RawSection, b: RawBlock, d: Draft) -> DosingTable | None:
@@ -168,15 +178,19 @@ def _generic(s: RawSection, b: RawBlock, d: Draft) -> DosingTable | None:
         cells = [_clean(c) for c in rows[i]]
         if not any(cells):
             continue
-        out.append(TableRow(cells=dict(zip(columns, cells, strict=False)), page=pages[i],
-                            box=_row_box(b, i)))  # fmt: skip
+        out.append(
+            TableRow(
+                cells=dict(zip(columns, cells, strict=False)), page=pages[i], box=_row_box(b, i)
+            )
+        )
     d.use(b, "dosing", range(len(rows)))
     keys = [c for c in columns[:1]]
     firsts = [r.cells.get(keys[0], "") for r in out] if keys else []
     if len(columns) > 2 and len(set(firsts)) < len(firsts):
         keys = columns[:2]  # the first column repeats ('Class'): the first two key a row
-    return DosingTable(title=_title_of(s, b), page=b.page, columns=columns if named else [],
-                       key=keys, rows=out)  # fmt: skip
+    return DosingTable(
+        title=_title_of(s, b), page=b.page, columns=columns if named else [], key=keys, rows=out
+    )
 
 
 def _clean(cell: str) -> str:

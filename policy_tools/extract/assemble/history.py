@@ -127,7 +127,10 @@ def history_lines(d: Draft) -> None:
             review_type, summary = head.group(1).strip(), head.group(2).strip()
         d.history.append(
             HistoryEntry(
-                review_type=review_type, summary=summary or rest, date=date, page=b.page,
+                review_type=review_type,
+                summary=summary or rest,
+                date=date,
+                page=b.page,
                 box=b.boxes,
             )
         )

@@ -20,13 +20,13 @@ from rapidfuzz import fuzz
 from ...model.policy import Authorization, Dosing, Indication, Node
 from ...settings import SETTINGS
 from .durations import Duration
-from .interpret import Reader, Unit
+from .interpret import Ctx, Reader, Unit
 from .trees import Part
 
 __all__ = ["build_indications", "same_indication", "scopes_of"]
 
 _WORD = re.compile(r"[a-z0-9]+")
-_SMALL = frozenset("a an the of in with and or for to by on".split())
+_SMALL = frozenset(["a", "an", "the", "of", "in", "with", "and", "or", "for", "to", "by", "on"])
 
 
 def _words(name: str) -> set[str]:
@@ -195,7 +195,7 @@ def _own(ind: _Ind, branch: str) -> list[int]:
     return out
 
 
-def _pooled(pool: list[tuple[object, Duration]], branch: str) -> tuple[int | None, int | None]:
+def _pooled(pool: list[tuple[Ctx, Duration]], branch: str) -> tuple[int | None, int | None]:
     """(months, page) a pool of durations gives ``branch``: one naming the branch, one
     printed in the branch ('context'), one printed for the indication; 'Same as above'
     repeats the initial duration."""
@@ -203,7 +203,7 @@ def _pooled(pool: list[tuple[object, Duration]], branch: str) -> tuple[int | Non
     for ctx, d in pool:
         where = d.branch
         if where == "context":
-            where = getattr(ctx, "branch", "initial")
+            where = ctx.branch
         if where == "indication":
             where = branch
         months = d.months if d.months is not None else initial
@@ -218,9 +218,9 @@ def _authorization(ind: _Ind, reader: Reader) -> Authorization:
     named = [
         (ctx, d)
         for ctx, d in reader.durations
-        if getattr(ctx, "name", None) and same_indication(ctx.name, ind.name)  # type: ignore[attr-defined]
+        if ctx.name is not None and same_indication(ctx.name, ind.name)
     ]
-    policy = [(ctx, d) for ctx, d in reader.durations if getattr(ctx, "name", None) is None]
+    policy = [(ctx, d) for ctx, d in reader.durations if ctx.name is None]
     got: dict[str, int | None] = {}
     page: int | None = None
     for branch in ("initial", "continuation"):

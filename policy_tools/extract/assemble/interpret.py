@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from ...model.policy import Box, DosingTable, Leaf, Node, TableRow
 from ...text import normalize_space
+from ...vocab import Pattern
 from ...vocab.criteria import (
     BRANCH_CUES,
     COMMON_CUES,
@@ -33,8 +34,6 @@ from .items import Item
 from .outline import ONode, is_lead
 from .trees import (
     Built,
-    pure_cue,
-    split_approve,
     Part,
     boxes_of,
     connective,
@@ -42,6 +41,8 @@ from .trees import (
     is_criterion,
     is_duration_only,
     leaf_of,
+    pure_cue,
+    split_approve,
     tree_of,
 )
 
@@ -94,11 +95,12 @@ def clean_name(text: str) -> str:
 
 
 def _cue(cues: tuple[Phrase, ...], text: str) -> Phrase | None:
+    """The first cue a text begins with."""
     return next((c for c in cues if c.regex.match(text)), None)
 
 
-def _any(pats: tuple[object, ...], text: str) -> bool:
-    return any(p.regex.search(text) for p in pats)  # type: ignore[attr-defined]
+def _any(pats: tuple[Pattern, ...], text: str) -> bool:
+    return any(p.regex.search(text) for p in pats)
 
 
 class Reader:
@@ -118,7 +120,7 @@ class Reader:
         assert it is not None
         text = it.text
         bare = not it.label and it.kind in ("text", "heading")
-        if _cue(DOSING_CUES, text):  # type: ignore[arg-type]
+        if any(p.regex.match(text) for p in DOSING_CUES):
             return "dosing"
         if (it.hint == "not_covered" and it.title) or (
             (bare or it.title) and _any(NOT_COVERED_CUES, text) and not _cue(BRANCH_CUES, text)
@@ -126,15 +128,17 @@ class Reader:
             return "exclusion"
         if ctx.exclusions:
             return "exclusion"
-        if not n.children and durations_in(text, it.page):
-            if is_duration_only(text) or not is_criterion(n):
-                return "duration"
+        timed = not n.children and bool(durations_in(text, it.page))
+        if timed and (is_duration_only(text) or not is_criterion(n)):
+            return "duration"
         if is_lead(it) and _named(text) is not None:
             return "named-lead"
         if _cue(BRANCH_CUES, text) or (it.title and it.hint in ("initial", "continuation")):
             return "branch"
-        if it.label and n.children and (
-            INDICATION_CUES[0].regex.match(text) or (it.kind == "heading" and not it.title)
+        if (
+            it.label
+            and n.children
+            and (INDICATION_CUES[0].regex.match(text) or (it.kind == "heading" and not it.title))
         ):
             return "indication"
         if bare and it.kind == "heading" and not n.children:
@@ -146,9 +150,9 @@ class Reader:
         return "criteria" if is_criterion(n) else "noise"
 
     def _heading_role(self, text: str) -> str:
-        if _any(DIAGNOSIS_LABELS, text):  # type: ignore[arg-type]
+        if _any(DIAGNOSIS_LABELS, text):
             return "diagnosis"
-        if _any(COMMON_CUES, text):  # type: ignore[arg-type]
+        if _any(COMMON_CUES, text):
             return "common"
         if not re.search(r"[A-Za-z]{3}", text) or is_lead_text(text):
             return "noise"
@@ -184,8 +188,14 @@ class Reader:
             if role != "noise":
                 self._use(n)
             boundary = role in (
-                "indication", "named-lead", "heading", "group", "common", "branch", "container"
-            )  # fmt: skip
+                "indication",
+                "named-lead",
+                "heading",
+                "group",
+                "common",
+                "branch",
+                "container",
+            )
             if boundary or (role == "diagnosis" and self._has_diagnosis(pending)):
                 carried = _trailing_rows(pending) if role == "diagnosis" else []
                 self.flush(pending[: len(pending) - len(carried)], cur)
@@ -198,7 +208,9 @@ class Reader:
         it = n.item
         assert it is not None
         cue = _cue(BRANCH_CUES, it.text)
-        branch = cue.meaning if cue else (it.hint if it.hint in ("initial", "continuation") else None)
+        branch = (
+            cue.meaning if cue else (it.hint if it.hint in ("initial", "continuation") else None)
+        )
         return Ctx(
             branch=branch or ctx.branch,
             section=it.section,
@@ -246,11 +258,25 @@ class Reader:
 
     # ------------------------------------------------------------------ units
 
-    def add(self, name: str | None, ctx: Ctx, tree: Part | None, page: int | None,
-            boxes: list[Box] | None = None) -> Unit:  # fmt: skip
+    def add(
+        self,
+        name: str | None,
+        ctx: Ctx,
+        tree: Part | None,
+        page: int | None,
+        boxes: list[Box] | None = None,
+    ) -> Unit:
         self._order += 1
-        unit = Unit(name=name, branch=ctx.branch, tree=tree, page=page, section=ctx.section,
-                    order=self._order, scope=ctx.scope, boxes=boxes)  # fmt: skip
+        unit = Unit(
+            name=name,
+            branch=ctx.branch,
+            tree=tree,
+            page=page,
+            section=ctx.section,
+            order=self._order,
+            scope=ctx.scope,
+            boxes=boxes,
+        )
         self.units.append(unit)
         return unit
 
@@ -363,7 +389,9 @@ class Reader:
         branches = [c for c, r in zip(kids, roles, strict=True) if r == "branch" or _branchy(c)]
         if not branches:
             crit = [c for c, r in zip(kids, roles, strict=True) if r == "criteria"]
-            tree = group_of(crit, approve or it.text, False, page=it.page, item=it) if crit else None
+            tree = (
+                group_of(crit, approve or it.text, False, page=it.page, item=it) if crit else None
+            )
             unit = self.add(name, ctx, tree, it.page, it.boxes)
             for c in crit:
                 self._durations_under(c, ctx, unit)
@@ -392,8 +420,11 @@ class Reader:
         if cur.name and _near(cur.name, name):
             name = cur.name
         cue = _cue(BRANCH_CUES, it.text)
-        ctx = replace(cur, name=clean_name(name[:1].upper() + name[1:]),
-                      branch=cue.meaning if cue else cur.branch)  # fmt: skip
+        ctx = replace(
+            cur,
+            name=clean_name(name[:1].upper() + name[1:]),
+            branch=cue.meaning if cue else cur.branch,
+        )
         if n.children:
             kids = [c for c in n.children if is_criterion(c)]
             tree = group_of(kids, it.text, False, page=it.page, item=it) if kids else None
@@ -421,8 +452,13 @@ class Reader:
         for r in rows:
             r.cells = {c: r.cells.get(c, "") for c in columns}
         unit.dosing.append(
-            DosingTable(title=normalize_space(it.text), page=it.page, columns=columns,
-                        key=columns, rows=rows)  # fmt: skip
+            DosingTable(
+                title=normalize_space(it.text),
+                page=it.page,
+                columns=columns,
+                key=columns,
+                rows=rows,
+            )
         )
 
     def exclusion(self, n: ONode, cur: Ctx) -> None:
@@ -441,9 +477,10 @@ class Reader:
                 tree.op = "OR"  # a list of exclusions: any one excludes
             if tree is not None:
                 self.exclusions.append(tree)
-        elif it.label or it.sub or (_any(NOT_COVERED_CUES, it.text) and not is_lead(it)):
-            if not it.title:
-                self.exclusions.append(leaf_of(it))
+        elif not it.title and (
+            it.label or it.sub or (_any(NOT_COVERED_CUES, it.text) and not is_lead(it))
+        ):
+            self.exclusions.append(leaf_of(it))
 
     def _limit_text(self, text: str, page: int, ctx: Ctx) -> None:
         """A limits row ('Quantity One infusion ...') kept as dosing text of the policy."""
@@ -533,7 +570,7 @@ def mark_diagnoses(root: ONode) -> None:
         n = stack.pop()
         kids = n.children
         for k, c in enumerate(kids):
-            if c.item is not None and _any(DIAGNOSIS_LABELS, c.item.text):  # type: ignore[arg-type]
+            if c.item is not None and _any(DIAGNOSIS_LABELS, c.item.text):
                 nxt = next((x for x in kids[k + 1 :] if x.children), None)
                 if nxt is not None:
                     nxt.diagnoses = True

@@ -228,8 +228,14 @@ def _block_items(b: RawBlock, listed: bool = False) -> Iterator[Item]:
         return
     if listed:
         for line in b.lines or []:
-            yield Item(kind="item", text=normalize_space(line), page=b.page, boxes=b.boxes,
-                       blocks=[b], sub=True)  # fmt: skip
+            yield Item(
+                kind="item",
+                text=normalize_space(line),
+                page=b.page,
+                boxes=b.boxes,
+                blocks=[b],
+                sub=True,
+            )
         return
     conn = _connector_of(b.text) if b.kind != "connector" else b.connector
     if conn is not None and (b.kind == "connector" or not b.label or b.label == "•"):

@@ -156,17 +156,23 @@ class _Builder:
             for style, ordinal in styles:
                 if f.style != style:
                     continue
-                if ordinal is None:  # bullets: siblings unless printed deeper
-                    if self._deeper(item, f):
-                        return False
-                elif f.last is None or ordinal not in (f.last, f.last + 1):
-                    if not (item.title and f.last is not None and ordinal > f.last):
-                        continue  # a section title may skip sections left out of the region
+                if ordinal is None and self._deeper(item, f):
+                    return False  # bullets: siblings unless printed deeper
+                if ordinal is not None and not self._follows(item, f, ordinal):
+                    continue
                 self._pop_to(k)
                 f.last, f.indent = ordinal, item.indent if item.indent is not None else f.indent
                 self._append(f, node)
                 return True
         return False
+
+    @staticmethod
+    def _follows(item: Item, f: _Frame, ordinal: int) -> bool:
+        """Does the label continue (or repeat) the list's numbering? A section title may
+        skip numbers: the sections left out of the criteria region."""
+        if f.last is None:
+            return False
+        return ordinal in (f.last, f.last + 1) or (item.title and ordinal > f.last)
 
     def _adopt(self, item: Item, node: ONode, styles: list[Style]) -> bool:
         top = self.stack[-1]

@@ -40,13 +40,13 @@ from .outline import ONode, is_lead
 
 __all__ = [
     "Built",
-    "pure_cue",
-    "split_approve",
     "boxes_of",
     "connective",
     "group_of",
     "is_criterion",
     "leaf_of",
+    "pure_cue",
+    "split_approve",
     "split_lead",
     "stated_condition",
     "tree_of",
@@ -140,9 +140,9 @@ def split_lead(text: str) -> tuple[str | None, str | None]:
     clause = condition_clause(text)
     if clause is not None:
         return clause
-    if connective(text) is None and not text.rstrip().endswith(":"):
-        if not any(p.regex.search(text) for p in DEFINING_LINKS):
-            return text, None
+    plain = connective(text) is None and not text.rstrip().endswith(":")
+    if plain and not any(p.regex.search(text) for p in DEFINING_LINKS):
+        return text, None
     return None, text
 
 
@@ -169,7 +169,6 @@ def split_approve(text: str) -> tuple[str | None, str | None]:
     return head, (tail or None)
 
 
-
 def pure_cue(head: str) -> bool:
     """A branch heading that names the branch and nothing more ('Initial Therapy')."""
     cue = next((c for c in BRANCH_CUES if c.regex.match(head)), None)
@@ -179,7 +178,6 @@ def pure_cue(head: str) -> bool:
     assert m is not None
     rest = head[m.end() :].strip(" .:,")
     return len(rest.split()) <= 2 and not cue.condition
-
 
 
 # ------------------------------------------------------------------ provenance
@@ -320,8 +318,8 @@ def group_of(
         notes=list(item.notes) if item else [],
     )
     if op == "MIXED":
-        return Node(op="OR", items=_or_of_and_runs(built), **base)  # type: ignore[arg-type]
-    return Node(op=op, n=n, items=[b.part for b in built], **base)  # type: ignore[arg-type]
+        return Node(op="OR", items=_or_of_and_runs(built), **base)
+    return Node(op=op, n=n, items=[b.part for b in built], **base)
 
 
 def _page(part: Part) -> int | None:
