@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from corpus_expect import leaves
 
 from policy_tools.extract import extract_file
 from policy_tools.extract.assemble import assemble
@@ -60,14 +61,6 @@ def doc_of(blocks: list[RawBlock], pages: int = 2) -> PolicyDocument:
     )
     source = Source(path="x.pdf", sha256="0" * 64, format="pdf", pages=pages, extractor_version="t")
     return assemble(raw, source)
-
-
-def leaves(part: Node | Leaf | None) -> list[str]:
-    if part is None:
-        return []
-    if isinstance(part, Leaf):
-        return [part.text]
-    return [t for p in part.items for t in leaves(p)]
 
 
 def cigna_like(shift: float = 0.0, jitter: float = 0.0) -> list[RawBlock]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from . import Pattern
-from .sections import ANTHEM, CENTENE, EMBLEM
+from .sections import CENTENE, EMBLEM
 
 __all__ = ["ALL_INDICATIONS", "DOSING_COLUMNS", "INDICATION_COLUMNS"]
 
@@ -32,5 +32,3 @@ ALL_INDICATIONS = Pattern(
     "All indications",
     "All indications",
 )
-# the Anthem 'Drug | Limit' quantity table is a dosing table too
-QUANTITY_EXAMPLE = (ANTHEM, "Drug | Limit")
