@@ -255,7 +255,7 @@ def _to_indications(d: Draft) -> None:
     """Rows of dosing tables keyed by indication (or by product group) join the dosing
     of the indications they name; limits printed with the criteria join every one."""
     inds = d.criteria.indications
-    scopes = {s for s in d.scopes.values() if s}
+    scopes = list(dict.fromkeys(s for s in d.scopes.values() if s))  # printed order
     for table in d.dosing.tables:
         key = next((c for c in table.columns if INDICATION_COLUMNS.search(c)), None)
         first = table.key[0] if table.key else None
