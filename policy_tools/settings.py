@@ -94,6 +94,27 @@ class AssembleSettings:
     plain_title_words: int = knob(8, "plain text naming a section counts only when this short")
     boxed_title_words: int = knob(6, "a boxed one-cell title ('Policy History') is this short")
     boxed_title_rows: int = knob(4, "a boxed title table has at most this many rows")
+    sibling_indent: float = knob(
+        6.0,
+        "points by which a bullet must sit right of its sibling to open a deeper list "
+        "(indentation is only compared between siblings, never with fixed positions)",
+    )
+    condition_words: int = knob(
+        3,
+        "content words a lead-in must state before its list to be a criterion of its own "
+        "('Received at least 2 prior lines of therapy including' 5; 'Combination therapy' 2)",
+    )
+    lost_bullet_words: int = knob(
+        14,
+        "a line of at most this many words printed after a lead-in ending in ':' is an item "
+        "whose bullet the text layer lost (UHC 'Pure red cell aplasia')",
+    )
+    header_cell_words: int = knob(
+        6, "a table header cell has at most this many words ('Dose Limit/ Maximum Dose' 4)"
+    )
+    name_max_words: int = knob(
+        20, "an indication heading has at most this many words (longer text is a criterion)"
+    )
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,9 @@ def test_2025_metadata_and_table(modules: tuple[ModuleType, ModuleType]) -> None
     assert old.SOURCE_SHA256.startswith("9b5fe1eabb698ed4")
     assert old.EXTRACTOR_VERSION == EXTRACTOR_VERSION  # the version the golden was made by
     assert (old.INITIAL_MONTHS, old.REAUTHORIZATION_MONTHS) == (6, 12)
-    # 4 initial + 1 continuation + 4 not-covered leaves, all distinct
-    assert len(old.CRITERIA) == 9
+    # 4 initial + 2 continuation (the lead-in's 'when ...' condition and the oncology
+    # note) + 4 not-covered leaves, all distinct
+    assert len(old.CRITERIA) == 10
     age = old.CRITERIA[cid(old, "18 years of age")]
     assert (age.label, age.page, age.text) == (
         "initial.i",
@@ -136,7 +137,8 @@ def test_2025_seventeen_year_old_is_not_approved(modules: tuple[ModuleType, Modu
 
 def test_2025_continuation_and_exclusions(modules: tuple[ModuleType, ModuleType]) -> None:
     old, _ = modules
-    renewal = old.continuation(facts(old, "current oncology note"))
+    assert not old.continuation(facts(old, "current oncology note")).approved
+    renewal = old.continuation(facts(old, "current oncology note", "positive clinical response"))
     assert renewal.approved and renewal.authorization_months == 12
     assert not old.continuation({}).approved
     first_line = old.not_covered(facts(old, "first-line therapy"))
@@ -197,7 +199,8 @@ def test_2026_continuation_needs_note_and_imaging(modules: tuple[ModuleType, Mod
     note = facts(new, "current oncology note")
     assert not new.continuation(note).approved
     both = note | facts(new, "Current imaging studies")
-    assert new.continuation(both).approved
+    assert not new.continuation(both).approved  # the lead-in asks for no toxicity too
+    assert new.continuation(both | facts(new, "no evidence of an unacceptable")).approved
 
 
 def test_ids_are_stable_across_revisions(modules: tuple[ModuleType, ModuleType]) -> None:
@@ -396,8 +399,11 @@ def test_outcome_changes_of_the_canonical_pair(
     assert under_18.lacking == (age,)
     assert under_18.rejecting == "old"
     continuation = [c for c in changes if c.tree == "continuation"]
-    assert [(c.facts, c.old_approved, c.new_approved) for c in continuation] == [
-        ((cid(new, "current oncology note"),), True, False)
+    note, response = cid(new, "current oncology note"), cid(old, "positive clinical response")
+    imaging, no_toxicity = cid(new, "Current imaging"), cid(new, "no evidence of an unacceptable")
+    assert [(set(c.facts), c.old_approved, c.new_approved) for c in continuation] == [
+        ({note, response}, True, False),
+        ({note, imaging, no_toxicity}, False, True),
     ]
     excluded = [c for c in changes if c.tree == "not_covered"]
     assert len(excluded) == 4 + 7  # every 2025 exclusion reworded, 2026 lists 7
@@ -427,7 +433,7 @@ def test_outcome_figures_and_bounded_strategy_agree(
     figures = {t.tree: (t.ids, t.strategy, t.evaluated, t.cases) for t in full.trees}
     assert figures == {
         "initial": (12, "exhaustive", 2**12, 6),
-        "continuation": (2, "exhaustive", 2**2, 1),
+        "continuation": (4, "exhaustive", 2**4, 2),
         "not_covered": (11, "exhaustive", 2**11, 11),
     }
     assert [(a.field, a.old, a.new) for a in full.authorization] == [("initial_months", 6, 12)]
@@ -493,7 +499,7 @@ def test_cli_outcomes_exit_codes_and_formats() -> None:
     )
     assert as_json.exit_code == 1
     data = json.loads(as_json.stdout)
-    assert len(data["changes"]) == 6 + 1 + 11
+    assert len(data["changes"]) == 6 + 2 + 11
     assert {c["direction"] for c in data["changes"]} == {
         "newly approved",
         "newly denied",
@@ -504,6 +510,7 @@ def test_cli_outcomes_exit_codes_and_formats() -> None:
         ("initial", "newly approved", "old"),
         ("initial", "newly denied", "new"),
         ("continuation", "newly denied", "new"),
+        ("continuation", "newly approved", "old"),
         ("not_covered", "newly excluded", "old"),
         ("not_covered", "no longer excluded", "new"),
     }

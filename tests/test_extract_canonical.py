@@ -219,7 +219,14 @@ INITIAL_2025 = AND(
     "are met:",
 )
 
+# the lead-in's 'when ...' clause states a condition of its own: the first criterion
 CONTINUATION_2026 = AND(
+    (
+        None,
+        "there is no evidence of an unacceptable toxicity or disease progression while on the "
+        "current regimen",
+        2,
+    ),
     ("i.", "A current oncology note documenting the patient’s response to treatment", 2),
     (
         "ii.",
@@ -228,20 +235,20 @@ CONTINUATION_2026 = AND(
         3,
     ),
     label="a.",
+    # the lead-in as printed, less the 'when ...' clause that is its first criterion
     text="MMM considers continuation of Tarlatab-dlle (Imdelltra) therapy medically necessary "
     "in members requesting reauthorization for an indication listed in Section A above "
-    "(Criteria for Initial Approval) when there is no evidence of an unacceptable toxicity or "
-    "disease progression while on the current regimen. The following information should be "
-    "submitted for reauthorization:",
+    "(Criteria for Initial Approval). The following information should be submitted for "
+    "reauthorization:",
 )
 
 CONTINUATION_2025 = AND(
+    (None, "there is documentation of a positive clinical response to therapy", 2),
     ("i.", "A current oncology note documenting the patient’s response to treatment.", 2),
     label="a.",
     text="MMM considers continuation of Tarlatamab-dlle (Imdelltra) therapy medically necessary "
-    "for members requesting reauthorization for an indication listed in Section A above when "
-    "there is documentation of a positive clinical response to therapy. The following "
-    "information should be submitted for reauthorization:",
+    "for members requesting reauthorization for an indication listed in Section A above. The "
+    "following information should be submitted for reauthorization:",
 )
 
 ANY_OTHER_USE = (
@@ -249,7 +256,8 @@ ANY_OTHER_USE = (
     "following (this list may not be all inclusive):"
 )
 
-NOT_COVERED_2026 = AND(
+# a list of exclusions is an OR (any one excludes), even of one item
+NOT_COVERED_2026 = OR(
     OR(
         (
             "a.",
@@ -286,7 +294,7 @@ NOT_COVERED_2026 = AND(
     text=ANY_OTHER_USE,
 )
 
-NOT_COVERED_2025 = AND(
+NOT_COVERED_2025 = OR(
     OR(
         ("a.", "Use as first-line therapy for small cell lung cancer", 2),
         ("b.", "Use for limited-stage small cell lung cancer", 2),

@@ -11,6 +11,7 @@ from ..history import row_dates
 from ..model.policy import PolicyDocument
 from ..settings import SETTINGS
 from ..text import squash
+from ..vocab.identifiers import series_of
 from .layout import DATE_RE
 
 _S = SETTINGS.store
@@ -59,12 +60,23 @@ def policy_key(number: str) -> tuple[str, str | None]:
     return key, f"policy number '{printed}' stored as '{key}' ({why}; the hash keeps it unique)"
 
 
+def policy_series(doc: PolicyDocument) -> tuple[str | None, list[str]]:
+    """What keys the policy: its series when the printed number counts revisions
+    (UHC '2024 P 2116-18' and '2025 P 2116-22' are revisions of 'P 2116',
+    ``vocab.identifiers.SERIES_PATTERNS``), else the number as printed."""
+    meta = doc.policy
+    series = meta.series or series_of(meta.number)
+    if series and meta.number and series != meta.number:
+        return series, [f"policy number '{meta.number}' is a revision of series '{series}'"]
+    return meta.number, []
+
+
 def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]:
     """(policy key, effective date, notes) under which ``doc`` is stored (see module doc)."""
-    notes: list[str] = []
     meta = doc.policy
-    if meta.number and squash(meta.number):
-        key, note = policy_key(meta.number)
+    number, notes = policy_series(doc)
+    if number and squash(number):
+        key, note = policy_key(number)
         notes.extend([note] if note else [])
     elif key := _slug(meta.name or "", lower=True):
         notes.append(f"no policy number; filed under its name as '{key}'")

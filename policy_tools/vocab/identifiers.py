@@ -12,7 +12,7 @@ import re
 from . import Pattern
 from .sections import CENTENE, CIGNA, EMBLEM, FEP, GENERAL, UHC
 
-__all__ = ["NUMBER_PATTERNS"]
+__all__ = ["NUMBER_PATTERNS", "SERIES_PATTERNS", "series_of"]
 
 NUMBER_PATTERNS: tuple[Pattern, ...] = (
     Pattern(
@@ -71,3 +71,28 @@ NUMBER_PATTERNS: tuple[Pattern, ...] = (
         "2026D0003AO",
     ),
 )
+
+# A policy number whose trailing part counts revisions: the series (what stays the same
+# from one revision to the next) keys one policy in the store; the number as printed is
+# kept. The capture is the series.
+SERIES_PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        "program number with a year prefix and a revision suffix",
+        re.compile(r"^\s*\d{4}\s+([A-Z]{1,3}\s+\d{3,5})\s*-\s*\d{1,3}\s*$"),
+        UHC,
+        "2024 P 2116-18",
+        "P 2116",
+    ),
+)
+
+
+def series_of(number: str | None) -> str | None:
+    """The series a printed policy number belongs to ('2025 P 2116-22' -> 'P 2116'), or
+    None when the number carries no revision counter."""
+    if not number:
+        return None
+    for pat in SERIES_PATTERNS:
+        found = pat.captured(number)
+        if found:
+            return " ".join(found.split())
+    return None

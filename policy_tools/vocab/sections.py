@@ -129,6 +129,11 @@ SECTION_ALIASES: dict[str, tuple[Alias, ...]] = {
         Alias("Reference Information", GENERAL),
         Alias("Reference", GENERAL),
     ),
+    "appendix": (
+        Alias("Appendix", CIGNA),
+        Alias("Appendices", GENERAL),
+        Alias("Appendices/General Information", CENTENE),
+    ),
     "history": (
         Alias("Policy History", FEP),
         Alias("Revision History", GENERAL),

@@ -2,7 +2,7 @@
 
 A pipeline of small pure steps over one mutable ``Draft``:
 sections -> header metadata -> service categories -> criteria -> codes ->
-dosing -> definitions/references -> history -> drug -> warnings.
+dosing -> definitions/references -> history -> drug -> coverage -> warnings.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...model.policy import PolicyDocument, Source
 from ..blocks import RawDocument
 from .codes import codes
+from .coverage import coverage
 from .criteria import criteria
 from .dosing import dosing
 from .draft import Draft, Step
@@ -38,6 +39,7 @@ def assemble(raw: RawDocument, source: Source) -> PolicyDocument:
         references=draft.references,
         history=draft.history,
         formulary=draft.formulary,
+        coverage=draft.coverage,
         warnings=draft.warnings,
     )
 
@@ -66,5 +68,6 @@ PIPELINE: tuple[Step, ...] = (
     history_lines,
     drug,
     formulary,
+    coverage,
     tidy_warnings,
 )

@@ -6,6 +6,7 @@ import re
 from typing import cast
 
 from ...model.policy import (
+    Box,
     Code,
     CodeSystem,
 )
@@ -66,22 +67,27 @@ def codes(d: Draft) -> None:
             continue
         code_col, type_col, desc_col = cols
         pages = b.row_pages or [b.page] * len(rows)
-        for r, page in zip(rows[1:], pages[1:], strict=False):
+        d.use(b, "codes", [0])
+        for i, (r, page) in enumerate(zip(rows[1:], pages[1:], strict=False), start=1):
             if code_col >= len(r):
                 continue
             hint = (r[type_col] if type_col is not None and type_col < len(r) else "") or (
                 s.title + " " + s.key
             )
             desc = r[desc_col] if desc_col is not None and desc_col < len(r) else None
+            box = [b.row_boxes[i]] if b.row_boxes and i < len(b.row_boxes) else None
             for printed in _split_codes(r[code_col]):
-                code = _code(printed, hint, desc, page)
+                code = _code(printed, hint, desc, page, box)
                 if code is not None:
                     out.append(code)
+                    d.use(b, "codes", [i])
     out.extend(_line_codes(d))
     d.codes = out
 
 
-def _code(printed: str, hint: str, description: str | None, page: int) -> Code | None:
+def _code(
+    printed: str, hint: str, description: str | None, page: int, box: list[Box] | None = None
+) -> Code | None:
     """A printed code or range ('C34.00-C34.92') with its system, or None if unknown."""
     m = _RANGE.match(printed)
     first, last = (m.group(1), m.group(2)) if m else (printed, printed)
@@ -95,6 +101,7 @@ def _code(printed: str, hint: str, description: str | None, page: int) -> Code |
         last=last.upper(),
         description=description or None,
         page=page,
+        box=box,
     )
 
 
@@ -118,7 +125,8 @@ def _line_codes(d: Draft) -> list[Code]:
                 if len(b.text.split()) <= 6 and re.search(r"ICD|HCPCS|CPT", b.text):
                     hint = b.text
                 continue
-            code = _code(normalize_space(m.group("code")), hint, m.group("desc"), b.page)
+            code = _code(normalize_space(m.group("code")), hint, m.group("desc"), b.page, b.boxes)
             if code is not None:
                 out.append(code)
+                d.use(b, "codes")
     return out

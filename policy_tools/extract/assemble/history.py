@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...model.policy import (
+    Box,
     HistoryEntry,
 )
 from ...text import join_lines, normalize_space, to_iso_date, to_iso_month_or_date
@@ -60,22 +61,33 @@ def history(d: Draft) -> None:
         if cols is None or not (s.key.startswith("history") or "type" in cols or "pt" in cols):
             continue
         previous = (cols, width)
-        for r, pg in zip(rows[1:], pages[1:], strict=False):
-            _history_row(d, r, pg, cols)
+        shift = len(b.rows or []) - len(rows)  # header rows merged (or one put in front)
+        boxes, printed = b.row_boxes or [], b.row_pages or [b.page] * len(b.rows or [])
+        d.use(b, "history", range(max(shift + 1, 1)))
+        for i, (r, pg) in enumerate(zip(rows[1:], pages[1:], strict=False), start=1):
+            k = i + shift  # the row's index in the printed table
+            box = [boxes[k]] if 0 <= k < len(boxes) else None
+            page = printed[k] if 0 <= k < len(printed) else pg
+            if _history_row(d, r, page, cols, box):
+                d.use(b, "history", [k])
 
 
-def _history_row(d: Draft, row: list[str], page: int, cols: dict[str, int]) -> None:
+def _history_row(
+    d: Draft, row: list[str], page: int, cols: dict[str, int], box: list[Box] | None
+) -> bool:
     def cell(name: str) -> str:
         i = cols.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
 
     summary = cell("summary")
     if not summary:
-        return
+        return False
     if d.history and not cell("type") and not cell("date") and not cell("pt") and not cell("um"):
         last = d.history[-1]  # a row that only continues the previous entry's summary
         last.summary = join_lines(f"{last.summary}\n{summary}")
-        return
+        if box and last.box is not None and all(b.page != box[0].page for b in last.box):
+            last.box = [*last.box, *box]
+        return True
     um = to_iso_date(cell("um")) or to_iso_date(cell("date"))
     d.history.append(
         HistoryEntry(
@@ -85,8 +97,10 @@ def _history_row(d: Draft, row: list[str], page: int, cols: dict[str, int]) -> N
             pt_approval_date=to_iso_month_or_date(cell("pt")),
             um_approval_date=um,
             page=page,
+            box=box,
         )
     )
+    return True
 
 
 _DATED = re.compile(
@@ -112,5 +126,12 @@ def history_lines(d: Draft) -> None:
         if head and len(head.group(1).split()) <= 5:
             review_type, summary = head.group(1).strip(), head.group(2).strip()
         d.history.append(
-            HistoryEntry(review_type=review_type, summary=summary or rest, date=date, page=b.page)
+            HistoryEntry(
+                review_type=review_type,
+                summary=summary or rest,
+                date=date,
+                page=b.page,
+                box=b.boxes,
+            )
         )
+        d.use(b, "history")

@@ -14,7 +14,10 @@ def definitions(d: Draft) -> None:
         if b.kind != "list_item" or ":" not in b.text:
             continue
         term, text = b.text.split(":", 1)
-        d.definitions.append(Definition(term=term.strip(), text=text.strip(), page=b.page))
+        d.definitions.append(
+            Definition(term=term.strip(), text=text.strip(), page=b.page, box=b.boxes)
+        )
+        d.use(b, "definitions")
 
 
 def references(d: Draft) -> None:
@@ -27,4 +30,5 @@ def references(d: Draft) -> None:
             parent = label
         elif parent and label:
             label = f"{parent}{label}"
-        d.references.append(Reference(label=label, text=b.text, page=b.page))
+        d.references.append(Reference(label=label, text=b.text, page=b.page, box=b.boxes))
+        d.use(b, "references")

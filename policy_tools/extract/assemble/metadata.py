@@ -12,7 +12,7 @@ from ...model.policy import (
 from ...text import normalize_space, to_iso_date
 from ...vocab import Pattern
 from ...vocab.headers import DATE_FIELDS, HEADER_LABELS, NAME_PATTERNS
-from ...vocab.identifiers import NUMBER_PATTERNS
+from ...vocab.identifiers import NUMBER_PATTERNS, series_of
 from .draft import Draft
 
 _HEADER_SPLIT = re.compile(r"(" + "|".join(re.escape(h) for h in HEADER_LABELS) + r")\s*:", re.I)
@@ -81,12 +81,35 @@ def header_metadata(d: Draft) -> None:
         checked = _checked_labels(scope)
         p.scope = [label for label, on in checked if on] if checked else [scope]
     p.line_of_business = fields.get("line of business")
-    p.effective_date = to_iso_date(fields.get("effective date"))
-    p.origination_date = to_iso_date(fields.get("origination date"))
-    p.last_review_date = to_iso_date(fields.get("last review date"))
+    p.effective_date = _date(d, "effective date", fields.get("effective date"))
+    p.origination_date = _date(d, "origination date", fields.get("origination date"))
+    p.last_review_date = _date(d, "last review date", fields.get("last review date"))
     freq = fields.get("revision frequency")
     p.revision_frequency = freq.split()[0] if freq else None
     generic_metadata(d)
+
+
+# a printed value shaped like a date (month/day/year, ISO, 'Month D, YYYY')
+_DATE_SHAPE = re.compile(
+    r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b|\b\d{4}-\d{1,2}-\d{1,2}\b"
+    r"|\b[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{4}\b"
+)
+
+
+def _date(d: Draft, label: str, printed: str | None) -> str | None:
+    """An ISO date of a printed value; an impossible one ('13/45/2026') is a warning
+    naming what is printed, and no date: it is never replaced by another date."""
+    iso = to_iso_date(printed)
+    shape = _DATE_SHAPE.search(printed or "")
+    if iso is None and shape is not None:
+        d.invalid_dates.add(label)
+        d.warn(
+            "invalid_date",
+            f"the {label} is printed as '{shape.group(0)}', which is not a valid date; "
+            "it is left empty",
+            d.policy.page,
+        )
+    return iso
 
 
 def _clean_number(value: str | None) -> str | None:
@@ -152,11 +175,16 @@ def generic_metadata(d: Draft) -> None:
     text = _body_text(d)
     if not p.number:
         p.number = _first_capture(NUMBER_PATTERNS, text)
-    found = {k: to_iso_date(_first_capture(pats, text)) for k, pats in DATE_FIELDS.items()}
+    p.series = series_of(p.number)
+    found = {
+        k: _date(d, k.replace("_", " "), _first_capture(pats, text))
+        for k, pats in DATE_FIELDS.items()
+        if k.replace("_", " ") not in d.invalid_dates
+    }
     p.effective_date = p.effective_date or found.get("effective_date")
     p.last_review_date = p.last_review_date or found.get("last_review_date")
     p.origination_date = p.origination_date or found.get("origination_date")
-    if not p.effective_date:
+    if not p.effective_date and "effective date" not in d.invalid_dates:
         fallback = found.get("publish_date") or p.last_review_date
         kind = "publish" if found.get("publish_date") else "last review"
         if not fallback:
@@ -174,7 +202,7 @@ def generic_metadata(d: Draft) -> None:
         p.name = d.raw.title
     if not p.number:
         d.warn("no_policy_number", "no policy number found in the document")
-    if not p.effective_date:
+    if not p.effective_date and "effective date" not in d.invalid_dates:
         d.warn("no_effective_date", "no effective date found in the document")
 
 

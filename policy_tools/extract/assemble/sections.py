@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 
@@ -79,17 +80,9 @@ def build_sections(d: Draft) -> None:
             if key:
                 current = RawSection(key=key, title=title, page=b.page, recognised=True)
                 d.sections.append(current)
-                body_rows = [r for r in b.rows[1:] if any(c.strip() for c in r)]
-                if body_rows:
-                    current.blocks.append(
-                        RawBlock(
-                            kind="table",
-                            text="",
-                            page=b.page,
-                            rows=body_rows,
-                            row_pages=(b.row_pages or [b.page] * len(b.rows))[-len(body_rows) :],
-                        )
-                    )
+                body = [i for i in range(1, len(b.rows)) if any(c.strip() for c in b.rows[i])]
+                if body:
+                    current.blocks.append(_rows_of(b, body))
                 continue
         if b.kind in ("heading", "paragraph", "list_item") and b.text:
             full = f"{b.label} {b.text}" if b.label and b.label != "•" else b.text
@@ -108,19 +101,38 @@ def build_sections(d: Draft) -> None:
                 key = slug(title)
                 d.warn("unrecognised_section", f"section '{title}' is not a known section", b.page)
             current = RawSection(
-                key=key, title=title, page=b.page, recognised=key in SECTION_ALIASES
+                key=key, title=title, page=b.page, recognised=key in SECTION_ALIASES, head=b
             )
             d.sections.append(current)
             if rest:
-                current.blocks.append(RawBlock(kind="paragraph", text=rest, page=b.page))
+                current.blocks.append(
+                    RawBlock(kind="paragraph", text=rest, page=b.page, boxes=b.boxes)
+                )
             continue
         if current is None:
             current = RawSection(key="preamble", title="", page=b.page, recognised=False)
             d.sections.append(current)
         if b.kind == "heading":
-            b = RawBlock(kind="paragraph", text=b.text, page=b.page, label=b.label, bold=True)
+            b = replace(b, kind="paragraph", bold=True)
         current.blocks.append(b)
     _dedupe_keys(d.sections)
+
+
+def _rows_of(b: RawBlock, keep: list[int]) -> RawBlock:
+    """The body rows of a boxed-title table (its first row is the title), with the page
+    and box of each row."""
+    rows = b.rows or []
+    pages = b.row_pages or [b.page] * len(rows)
+    boxes = b.row_boxes
+    return RawBlock(
+        kind="table",
+        text="",
+        page=b.page,
+        rows=[rows[i] for i in keep],
+        row_pages=[pages[i] for i in keep],
+        row_boxes=[boxes[i] for i in keep] if boxes else None,
+        boxes=b.boxes,
+    )
 
 
 def _title_table(rows: list[list[str]]) -> bool:
@@ -160,14 +172,24 @@ def public_section(s: RawSection) -> Section:
                     rows=b.rows or [],
                     page=b.page,
                     row_pages=pages if len(set(pages)) > 1 else None,
+                    box=b.boxes,
                 )
             )
         elif b.kind == "list_item":
             text = f"{b.text} {b.connector}" if b.connector else b.text
             blocks.append(
-                Block(type="list_item", text=text, label=b.label, level=b.level, page=b.page)
+                Block(
+                    type="list_item",
+                    text=text,
+                    label=b.label,
+                    level=b.level,
+                    page=b.page,
+                    box=b.boxes,
+                )
             )
         else:
             text = f"{b.text} {b.connector}" if b.connector and b.kind != "connector" else b.text
-            blocks.append(Block(type="paragraph", text=text, label=b.label, page=b.page))
+            blocks.append(
+                Block(type="paragraph", text=text, label=b.label, page=b.page, box=b.boxes)
+            )
     return Section(key=s.key, title=s.title, page=s.page, blocks=blocks)
