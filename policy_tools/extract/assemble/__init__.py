@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...model.policy import PolicyDocument, Source
 from ..blocks import RawDocument
 from .codes import codes
+from .conditions import conditions
 from .criteria import criteria
 from .dosing import dosing
 from .draft import Draft, Step
@@ -64,4 +65,5 @@ PIPELINE: tuple[Step, ...] = (
     history_lines,
     drug,
     tidy_warnings,
+    conditions,
 )
