@@ -127,6 +127,9 @@ class CodegenSettings:
         "progression ...') and a criterion ('has experienced disease progression ...') "
         "that makes the pair impossible together (MMM 2026: 91; unrelated <= 60)",
     )
+    vector_paths: int = knob(
+        24, "minimal satisfying sets per tree turned into test vectors (MMM 2026 has 5)"
+    )
     slug_words: int = knob(6, "words of the criterion text in its readable id")
     slug_max: int = knob(40, "characters of the readable part of a criterion id")
     line_width: int = knob(100, "ruff line length of the project; generated code stays within it")

@@ -72,6 +72,10 @@ class OutcomeChange:
     new_outcome: str
     old_deciding: tuple[Decider, ...]
     new_deciding: tuple[Decider, ...]
+    old_case: dict[str, Any] = field(default_factory=dict)  # the witness in old's ids, complete
+    new_case: dict[str, Any] = field(default_factory=dict)  # ... and in new's
+    old_index: int = 0  # the indication's index on each side
+    new_index: int = 0
 
     @property
     def old_approved(self) -> bool:
@@ -384,6 +388,10 @@ def _flip(
         new_outcome=d_new.outcome,
         old_deciding=_deciders(old, tree, d_old),
         new_deciding=_deciders(new, tree, d_new),
+        old_case=fo,
+        new_case=fn,
+        old_index=old.index,
+        new_index=new.index,
     )
 
 

@@ -176,12 +176,10 @@ def check_facts(policy: Policy, facts: Mapping[str, object]) -> None:
             raise FactError(f"unknown fact key {key!r}: not a criterion id or typed fact")
 
 
-def normalize_code(code: str) -> str:
-    return re.sub(r"\s+", "", code).upper()
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
+def fold(text: str) -> str:
+    """What two answers must share to be equal: case and white space aside
+    ('c34.90 ' = 'C34.90', 'Dermatologist' = 'dermatologist')."""
+    return re.sub(r"\s+", "", text).upper()
 
 
 def cond_value(cond: Cond, value: Any, tables: Mapping[str, Sequence[str]]) -> bool:
@@ -198,9 +196,9 @@ def cond_value(cond: Cond, value: Any, tables: Mapping[str, Sequence[str]]) -> b
         }
         return bool(results[cond.op])
     if cond.op == "in":
-        return _norm(value) in {_norm(v) for v in cond.values}
-    given = {normalize_code(v) if cond.table else _norm(v) for v in value}
-    allowed = set(tables.get(cond.table, ())) if cond.table else {_norm(v) for v in cond.values}
+        return fold(value) in {fold(v) for v in cond.values}
+    given = {fold(v) for v in value}
+    allowed = {fold(v) for v in (tables.get(cond.table, ()) if cond.table else cond.values)}
     hits = len(given & allowed)
     if cond.op == "count_in":
         return hits >= (cond.value or 1)
@@ -415,7 +413,7 @@ def _indications(policy: Policy, indication: str | int | None, tree: str) -> lis
         if 0 <= indication < len(policy.indications):
             return [policy.indications[indication]]
     else:
-        hits = [i for i in policy.indications if _norm(i.name) == _norm(str(indication))]
+        hits = [i for i in policy.indications if fold(i.name) == fold(str(indication))]
         if hits:
             return hits[:1]
     names = ", ".join(repr(i.name) for i in policy.indications) or "none"
