@@ -171,7 +171,7 @@ def policy_data(doc: PolicyDocument) -> dict[str, Any]:
     indications = [_indication(i, k, len(inds) > 1, found) for k, i in enumerate(inds, 1)]
     not_covered = _group(doc.criteria.not_covered, "not_covered", found)
     _check(found, doc.source.path)
-    criteria = {
+    criteria: dict[str, dict[str, Any]] = {
         cid: {
             "label": occ[0][0],
             "text": occ[0][1].text,

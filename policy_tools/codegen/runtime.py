@@ -391,7 +391,8 @@ def _decide_one(
     months = None
     if combined is True and ind is not None:
         months = ind.initial_months if tree == "initial" else ind.reauthorization_months
-    outcome: Outcome = {True: "approved", False: "denied", None: "undetermined"}[combined]
+    outcomes: dict[Value, Outcome] = {True: "approved", False: "denied", None: "undetermined"}
+    outcome = outcomes[combined]
     return Decision(
         outcome=outcome,
         tree=tree,

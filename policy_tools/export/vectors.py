@@ -111,24 +111,23 @@ def vector_cases(policy: Policy, witnesses: Sequence[Witness] = ()) -> list[dict
                     (name, tree, k, case) for name, case in _path_cases(policy, tree, k, term, n)
                 )
     raw.append(("not_covered: nothing answered", "not_covered", None, {}))
-    raw.extend(
-        (f"outcomes witness: {name}", tree, k, dict(facts)) for name, tree, k, facts in witnesses
-    )
+    for name, tree, index, facts in witnesses:
+        raw.append((f"outcomes witness: {name}", tree, index, dict(facts)))
     out = []
     seen: set[str] = set()
-    for name, tree, k, facts in raw:
-        key = dumps([tree, k, facts])
+    for name, tree, where, facts in raw:
+        key = dumps([tree, where, facts])
         if key in seen:
             continue
         seen.add(key)
-        d = decide(policy, tree, facts, k)
+        d = decide(policy, tree, facts, where)
         expected = {
             "outcome": d.outcome,
             "reasons": [r.id for r in d.reasons],
             "to_decide": d.to_decide,
         }
         out.append(
-            {"name": name, "tree": tree, "indication": k, "facts": facts, "expected": expected}
+            {"name": name, "tree": tree, "indication": where, "facts": facts, "expected": expected}
         )
     return out
 

@@ -70,8 +70,8 @@ def _data_lines(value: Any, pad: str, lead: str, end: str) -> list[str]:
             room = max(_WIDTH - len(pad) - len(lead) - len(end) - 4, 20)
             pieces = py_lines(value, room)
             if len(pieces) > 1:
-                inner = [f"{pad}    {piece}" for piece in pieces]
-                return [f"{pad}{lead}(", *inner, f"{pad}){end}"]
+                wrapped = [f"{pad}    {piece}" for piece in pieces]
+                return [f"{pad}{lead}(", *wrapped, f"{pad}){end}"]
         return [f"{pad}{lead}{py_literal(value)}{end}"]
     opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
     if not value:
@@ -81,7 +81,7 @@ def _data_lines(value: Any, pad: str, lead: str, end: str) -> list[str]:
         one = f"{pad}{lead}{opening}{', '.join(py_literal(x) for x in flat)}{closing}{end}"
         if len(one) <= _WIDTH:
             return [one]
-    out = [f"{pad}{lead}{opening}"]
+    out: list[str] = [f"{pad}{lead}{opening}"]
     inner = pad + "    "
     if isinstance(value, dict):
         for key, item in value.items():
