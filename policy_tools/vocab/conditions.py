@@ -46,6 +46,7 @@ EVIDENCE_CITATION = re.compile(
 
 NUMBER = r"(?P<n>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 UPPER = r"(?P<m>\d+(?:\.\d+)?)"
+SIGNED = r"(?P<n>-?\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 
 NUMBER_WORDS: dict[str, int] = {
     "one": 1,
@@ -257,7 +258,7 @@ LEAD_INS: tuple[LeadIn, ...] = (
         "specialty",
         re.compile(
             r"^(?:the )?(?:drug|medication|dupixent|therapy|it )?\s*(?:is |must be )?"
-            r"prescribed by,? or in consultation with,? (?:one of the following|a specialist)"
+            r"prescribed by,?(?: or in consultation with,?)? (?:one of the following|a specialist)"
         ),
         UHC,
         "Prescribed by or in consultation with one of the following:",
@@ -405,7 +406,7 @@ CONDITION_RULES: tuple[ConditionRule, ...] = (
     _rule(
         "lab-threshold",
         "lab",
-        rf"^(?:has )?(?:an? )?(?P<lab>[a-z0-9 ()\[\]/-]+?) (?:is )?(?P<op>{_OPS}) ?{NUMBER}"
+        rf"^(?:has )?(?:an? )?(?P<lab>[a-z0-9 ()\[\]/-]+?) (?:is )?(?P<op>{_OPS}) ?{SIGNED}"
         r"(?: ?(?P<unit>%(?: predicted)?|cells/µl|cells/ul|mcg/day|mg/day|ml/min[/0-9. m^2]*))?$",
         CENTENE,
         "Dose does not exceed 28 mcg/day.",
