@@ -118,6 +118,12 @@ class MatchSettings:
 @dataclass(frozen=True)
 class CodegenSettings:
     max_terms: int = knob(4096, "minimal satisfying sets per tree (outcome witnesses, vectors)")
+    sample_terms: int = knob(
+        64, "satisfying sets sampled per tree when its DNF exceeds max_terms (UHC Dupixent)"
+    )
+    max_candidates: int = knob(
+        2000, "candidate witness cases per tree pair before outcomes says it sampled"
+    )
     max_typed_cases: int = knob(
         4096, "combinations of representative typed-fact values tried per outcome candidate"
     )

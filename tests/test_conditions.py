@@ -49,15 +49,13 @@ def test_every_rule_reads_its_example(rule: ConditionRule) -> None:
 
 @pytest.mark.parametrize("entry", SPECIALTIES, ids=lambda s: s.name)
 def test_every_specialty_reads_its_example(entry: object) -> None:
-    assert getattr(entry, "payer") and specialty_of(getattr(entry, "example")) == getattr(
-        entry, "name"
-    )
+    assert entry.payer and specialty_of(entry.example) == entry.name
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.fact)
 def test_every_lab_reads_its_example(lab: object) -> None:
-    found = parse_condition(getattr(lab, "example"))
-    assert getattr(lab, "payer") and found is not None and found.fact == getattr(lab, "fact")
+    found = parse_condition(lab.example)
+    assert lab.payer and found is not None and found.fact == lab.fact
     assert FACT_TYPES[found.fact] == "number"
 
 

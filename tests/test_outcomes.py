@@ -39,7 +39,7 @@ def docs() -> tuple[PolicyDocument, PolicyDocument]:
 
 
 def texts(deciding: tuple[object, ...]) -> list[str]:
-    return [getattr(d, "text") for d in deciding]
+    return [d.text for d in deciding]
 
 
 def initial(changes: tuple[OutcomeChange, ...]) -> list[OutcomeChange]:

@@ -95,6 +95,7 @@ class TreeOutcome:
     evaluated: int  # candidate cases evaluated
     flipped: int  # of those, how many change decision
     cases: int  # flips reported (one witness per group)
+    complete: bool = True  # False: the trees were too large, candidates were sampled
 
 
 @dataclass(frozen=True)
@@ -242,15 +243,22 @@ def _tables(policies: Sequence[Policy], values: dict[str, list[Any]]) -> None:
 # ------------------------------------------------------------------- minimal terms
 
 
-def _all_of(parts: Iterable[Terms]) -> Terms:
+class Bounded(PolicyToolsError):
+    """A tree has more minimal satisfying sets than the analysis enumerates."""
+
+
+def _all_of(parts: Iterable[Terms], limit: int, where: str) -> Terms:
     acc: Terms = {frozenset()}
     for part in parts:
         acc = {a | b for a in acc for b in part}
+        if len(acc) > limit:
+            raise Bounded(f"criteria tree {where} has more than {limit} minimal cases")
     return acc
 
 
 def minimal_terms(view: Fact | Group | None, limit: int | None = None) -> Terms:
-    """Minimal satisfying leaf sets of a tree (DNF, absorbed; typed leaves included)."""
+    """Minimal satisfying leaf sets of a tree (DNF, absorbed; typed leaves included);
+    :class:`Bounded` beyond ``limit`` (checked at every step, so it fails fast)."""
     limit = _C.max_terms if limit is None else limit
     if view is None:
         return set()
@@ -264,15 +272,52 @@ def minimal_terms(view: Fact | Group | None, limit: int | None = None) -> Terms:
     elif view.op == "N_OF":
         terms = set()
         for chosen in combinations(parts, view.n):
-            terms |= _all_of(chosen)
+            terms |= _all_of(chosen, limit, view.path)
+            if len(terms) > limit:
+                raise Bounded(f"criteria tree {view.path} has more than {limit} minimal cases")
     else:
-        terms = _all_of(parts)
+        terms = _all_of(parts, limit, view.path)
     if len(terms) > limit:
-        raise PolicyToolsError(
-            f"criteria tree {view.path} has more than {limit} minimal cases; "
-            "outcome analysis is bounded"
-        )
+        raise Bounded(f"criteria tree {view.path} has more than {limit} minimal cases")
     return {t for t in terms if not any(o < t for o in terms)}
+
+
+def _smallest(terms: Iterable[frozenset[str]], k: int) -> list[frozenset[str]]:
+    return sorted(set(terms), key=lambda t: (len(t), sorted(t)))[:k]
+
+
+def some_terms(view: Fact | Group | None, k: int) -> list[frozenset[str]]:
+    """Up to ``k`` satisfying leaf sets, smallest first (each branch keeps its ``k``
+    smallest): a bounded sample when the full DNF is too large."""
+    if view is None:
+        return []
+    if isinstance(view, Fact):
+        return [frozenset({view.id})]
+    parts = [some_terms(child, k) for child in view.items]
+    if not view.items or (any(not p for p in parts) and view.op == "AND"):
+        return []
+    if view.op == "OR":
+        return _smallest((t for p in parts for t in p), k)
+    groups = (
+        combinations(sorted(parts, key=lambda p: len(p[0]) if p else 1 << 30), view.n)
+        if view.op == "N_OF"
+        else iter([parts])
+    )
+    found: list[frozenset[str]] = []
+    for chosen in (g for _, g in zip(range(k), groups, strict=False)):
+        acc = [frozenset[str]()]
+        for part in chosen:
+            acc = _smallest((a | b for a in acc for b in part), k)
+        found.extend(acc)
+    return _smallest(found, k)
+
+
+def terms_of(view: Fact | Group | None) -> tuple[list[frozenset[str]], bool]:
+    """Every minimal satisfying set (complete), or a bounded sample of them."""
+    try:
+        return _smallest(minimal_terms(view), _C.max_terms), True
+    except Bounded:
+        return some_terms(view, _C.sample_terms), False
 
 
 # ------------------------------------------------------------------------ the search
@@ -313,27 +358,28 @@ def _deciders(side: _Side, tree: str, decision: Decision) -> tuple[Decider, ...]
         return tuple(Decider(i, crit[i].text, crit[i].page, keep) for i in ids)
     view = getattr(side.policy.indications[side.index], tree)
     true = set(decision.met)
-    gaps = [sorted(t - true) for t in minimal_terms(view)]
+    gaps = [sorted(t - true) for t in terms_of(view)[0]]
     gap = min(gaps, key=lambda g: (len(g), g)) if gaps else []
     return tuple(Decider(i, crit[i].text, crit[i].page, "not met") for i in gap)
 
 
-def _bases(sides: Sequence[_Side], tree: str) -> set[frozenset[str]]:
+def _bases(sides: Sequence[_Side], tree: str, complete: list[bool]) -> set[frozenset[str]]:
     bases: set[frozenset[str]] = set()
     for side in sides:
         typed = _typed_ids(side.policy)
-        view = getattr(side.policy.indications[side.index], tree)
-        for term in minimal_terms(view):
+        terms, whole = terms_of(getattr(side.policy.indications[side.index], tree))
+        complete.append(whole)
+        for term in terms:
             bases.add(frozenset(side.var.get(i, i) for i in term if i not in typed))
     return bases
 
 
-def _candidates(sides: Sequence[_Side], tree: str) -> list[frozenset[str]]:
+def _candidates(sides: Sequence[_Side], tree: str, complete: list[bool]) -> list[frozenset[str]]:
     """Minimal satisfying sets of both sides' trees, alone and with one exclusion; for
     continuation, joined with an initial one (reauthorization follows an approval)."""
-    bases = _bases(sides, tree)
+    bases = _bases(sides, tree, complete)
     if tree == "continuation":
-        bases = {a | b for a in bases for b in _bases(sides, "initial")}
+        bases = {a | b for a in bases for b in _bases(sides, "initial", complete)}
     exclusions = {
         side.var.get(e, e)
         for side in sides
@@ -343,7 +389,10 @@ def _candidates(sides: Sequence[_Side], tree: str) -> list[frozenset[str]]:
     out = set(bases)
     for base in bases:
         out |= {base | {e} for e in exclusions}
-    return sorted(out, key=lambda s: (len(s), sorted(s)))
+    ordered = sorted(out, key=lambda s: (len(s), sorted(s)))
+    if len(ordered) > _C.max_candidates:
+        complete.append(False)
+    return ordered[: _C.max_candidates]
 
 
 def _typed_cases(values: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
@@ -414,7 +463,8 @@ def _flips(old: _Side, new: _Side, tree: str, name: str) -> tuple[TreeOutcome, l
     groups: dict[tuple[Any, ...], OutcomeChange] = {}
     evaluated = flipped = 0
     typed_cases = _typed_cases(values)
-    for true_vars in _candidates((old, new), tree):
+    complete: list[bool] = []
+    for true_vars in _candidates((old, new), tree, complete):
         if not (old.possible(true_vars) and new.possible(true_vars)):
             continue
         for typed in typed_cases:
@@ -428,7 +478,9 @@ def _flips(old: _Side, new: _Side, tree: str, name: str) -> tuple[TreeOutcome, l
                 groups[key] = change
     changes = sorted(groups.values(), key=lambda c: (c.direction, _rank(c)))
     booleans = {v for s in (old, new) for v in s.booleans()}
-    stats = TreeOutcome(tree, name, len(booleans), len(values), evaluated, flipped, len(changes))
+    stats = TreeOutcome(
+        tree, name, len(booleans), len(values), evaluated, flipped, len(changes), all(complete)
+    )
     return stats, changes
 
 

@@ -89,10 +89,9 @@ def _valid(model: Any, data: dict[str, Any], what: str) -> str:
 
 def _first_of_branch(data: Mapping[str, Any]) -> dict[str, str]:
     """Criterion id -> the id of the first criterion of its AND branch (only for criteria
-    printed once, whose branch opens with a criterion printed once)."""
-    counts: dict[str, int] = {}
-    for cid, crit in data["criteria"].items():
-        counts[cid] = len(crit["paths"])
+    printed once, whose branch opens with a yes/no criterion printed once)."""
+    once = {cid for cid, crit in data["criteria"].items() if len(crit["paths"]) == 1}
+    boolean = {cid for cid in once if not data["criteria"][cid]["cond"]}
     out: dict[str, str] = {}
 
     def walk(node: Mapping[str, Any] | None) -> None:
@@ -100,9 +99,9 @@ def _first_of_branch(data: Mapping[str, Any]) -> dict[str, str]:
             return
         items = node["items"]
         first = items[0] if items else None
-        if node["op"] == "AND" and first is not None and "id" in first and counts[first["id"]] == 1:
+        if node["op"] == "AND" and first is not None and first.get("id") in boolean:
             for item in items[1:]:
-                if "id" in item and counts[item["id"]] == 1:
+                if item.get("id") in once:
                     out[item["id"]] = first["id"]
         for item in items:
             walk(item)
@@ -132,7 +131,7 @@ def _item(
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
         "linkId": cid,
-        "text": crit["text"],
+        **({"text": crit["text"]} if crit["text"].strip() else {}),
         "extension": [{"url": PAGE_EXT, "valueInteger": crit["page"]}],
         "type": "boolean",
     }

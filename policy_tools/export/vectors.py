@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import product
 from typing import Any
 
-from ..codegen.outcomes import minimal_terms, typed_values
+from ..codegen.outcomes import terms_of, typed_values
 from ..codegen.runtime import Policy, decide, fact_ids
 from ..io import dumps
 from ..settings import SETTINGS
@@ -98,21 +98,22 @@ def _reads_only_exclusions(policy: Policy, key: str) -> bool:
 
 def vector_cases(policy: Policy, witnesses: Sequence[Witness] = ()) -> list[dict[str, Any]]:
     """Every vector of a revision (module doc), each with its expected decision."""
-    raw: list[tuple[str, str, int | None, Case]] = []
+    raw: list[tuple[str, str, int | None, Case]] = [
+        (f"outcomes witness: {name}", tree, index, dict(facts))
+        for name, tree, index, facts in witnesses
+    ]
     for tree in ("initial", "continuation"):
         raw.append((f"any:{tree}: nothing answered", tree, None, {}))
         for k, ind in enumerate(policy.indications):
             view = getattr(ind, tree)
             if view is None:
                 continue
-            terms = sorted(minimal_terms(view), key=lambda t: (len(t), sorted(t)))
+            terms, _ = terms_of(view)
             for n, term in enumerate(terms[: _C.vector_paths], start=1):
                 raw.extend(
                     (name, tree, k, case) for name, case in _path_cases(policy, tree, k, term, n)
                 )
     raw.append(("not_covered: nothing answered", "not_covered", None, {}))
-    for name, tree, index, facts in witnesses:
-        raw.append((f"outcomes witness: {name}", tree, index, dict(facts)))
     out = []
     seen: set[str] = set()
     for name, tree, where, facts in raw:

@@ -462,6 +462,7 @@ def outcomes_text(report: OutcomeReport) -> str:
         lines.append(
             f"{st.indication} / {st.tree}: {st.variables} criteria, {st.typed} typed fact(s), "
             f"{st.evaluated} cases evaluated, {st.flipped} flip, {st.cases} witness(es)"
+            + ("" if st.complete else " (trees too large: candidate cases sampled, not all)")
         )
         for ch in (c for c in report.changes if (c.tree, c.indication) == (st.tree, st.indication)):
             lines.append(f"  - {ch.direction}")
