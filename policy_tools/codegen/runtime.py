@@ -360,11 +360,7 @@ def _decide_one(
     name = ind.name if ind is not None else None
     view = getattr(ind, tree) if ind is not None and tree != "not_covered" else None
     excl = policy.not_covered
-    if tree == "not_covered":
-        view, excl = None, policy.not_covered
-        v_tree: Value = True
-    else:
-        v_tree = kleene(view, values)
+    v_tree: Value = True if tree == "not_covered" else kleene(view, values)
     v_excl = kleene(excl, values)
     combined = _and(v_tree, None if v_excl is None else not v_excl)
     ids = list(dict.fromkeys([*fact_ids(view), *fact_ids(excl)]))
