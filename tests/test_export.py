@@ -34,7 +34,7 @@ from policy_tools.cli import cli
 from policy_tools.codegen.compile import compile_policy
 from policy_tools.codegen.outcomes import outcome_report
 from policy_tools.export import export_document
-from policy_tools.export.fhir import decision_from_response, icd10cm_release
+from policy_tools.export.fhir import OTHER, decision_from_response, icd10cm_release
 from policy_tools.export.vectors import Witness
 from policy_tools.model.policy import PolicyDocument
 from policy_tools.render.module import generate_module
@@ -99,7 +99,7 @@ def _answer(item: dict[str, Any], value: Any) -> list[dict[str, Any]]:
     if kind == "decimal":
         return [{"valueDecimal": value}]
     values = value if item.get("repeats") else [value]
-    return [{"valueCoding": {"code": v}} for v in values]
+    return [{"valueCoding": {"code": v}} for v in values or [OTHER]]  # []: "none of these"
 
 
 def response_for(questionnaire: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
@@ -378,3 +378,95 @@ def test_export_refuses_unreadable_criteria_and_unknown_formats(tmp_path: Path) 
     assert not out.exists()
     bad = CliRunner().invoke(cli, ["export", NEW_REF, "--format", "pdf", "--store", str(STORE)])
     assert bad.exit_code == 2
+
+
+def test_four_engines_agree_on_every_typed_shape(tmp_path: Path) -> None:
+    """Shapes the corpus does not print yet (a code table, "tried and failed", a duration,
+    an N-of-M group) in a hand-built revision with two indications and exclusions."""
+    from policy_tools.extract.assemble.conditions import parse_condition
+    from policy_tools.model.policy import (
+        Code,
+        Criteria,
+        Indication,
+        Leaf,
+        Node,
+        PolicyMeta,
+        Source,
+    )
+
+    codes = [
+        Code(system="ICD-10-CM", code="L40.0-L40.4", first="L40.0", last="L40.4", page=5),
+        Code(system="HCPCS", code="J1745", first="J1745", last="J1745", page=5),
+    ]
+
+    def typed(text: str) -> Leaf:
+        return Leaf(text=text, page=2, condition=parse_condition(text, codes))
+
+    psoriasis = Node(
+        op="AND",
+        items=[
+            typed("Patient is 18 years of age or older"),
+            typed("Diagnosis is listed in the ICD-10 code table below"),
+            typed("Prescribed by or in consultation with a dermatologist"),
+            Node(
+                op="N_OF",
+                n=2,
+                items=[
+                    typed(
+                        "Patient has tried and failed two of the following: methotrexate, "
+                        "cyclosporine, acitretin"
+                    ),
+                    Leaf(text="Body surface area involvement of at least 10%", page=2),
+                    Leaf(text="Disease affects hands, feet or genitals", page=2),
+                ],
+            ),
+        ],
+    )
+    renewal = Node(
+        op="AND",
+        items=[typed("at least 3 months of therapy"), Leaf(text="Documented response", page=3)],
+    )
+    crohns = Node(
+        op="AND",
+        items=[
+            Leaf(text="Diagnosis of Crohn's disease", page=3),
+            typed("Patient is between 6 and 17 years of age"),
+        ],
+    )
+    doc = PolicyDocument(
+        source=Source(
+            path="typed.pdf", sha256="6" * 64, format="pdf", pages=5, extractor_version="1"
+        ),
+        policy=PolicyMeta(number="T-9", name="Typed shapes", effective_date="2026-03-01"),
+        criteria=Criteria(
+            indications=[
+                Indication(name="Plaque psoriasis", initial=psoriasis, continuation=renewal),
+                Indication(name="Pediatric Crohn's disease", initial=crohns),
+            ],
+            not_covered=Node(
+                op="OR",
+                items=[
+                    Leaf(text="Use with another biologic", page=4),
+                    typed("Use in patients younger than 6 years"),
+                ],
+            ),
+        ),
+        codes=codes,
+    )
+    assert all(
+        leaf.condition is not None
+        for leaf in (*psoriasis.items[:3], psoriasis.items[3].items[0], renewal.items[0])
+    )
+    assert four_engines(doc, [], tmp_path) > 40
+    q = json.loads(export_document(doc, "fhir-questionnaire"))
+    kinds = {i["code"][0]["code"]: i["type"] for g in q["item"] for i in g["item"] if "code" in i}
+    assert kinds == {
+        "age_years": "integer",
+        "diagnoses": "open-choice",
+        "prescriber_specialty": "choice",
+        "drugs_tried_failed": "choice",
+        "months_on_therapy": "integer",
+    }
+    bundle = json.loads(export_document(doc, "fhir-valueset"))
+    icd = bundle["entry"][1]["resource"]["compose"]["include"][0]
+    assert [c["code"] for c in icd["concept"]] == ["L40.0", "L40.1", "L40.2", "L40.3", "L40.4"]

@@ -193,8 +193,8 @@ def contradictions(policy: Policy) -> set[tuple[str, str]]:
 
 
 def _around(cond: Cond) -> list[Any]:
-    if cond.op in ("in",):
-        return [*cond.values, "(other)"]
+    if cond.op == "in":
+        return [*cond.values, "(other)"]  # the Questionnaire's "none of these" option
     if cond.op == "any_in":
         return [[], ["(no listed code)"]]
     if cond.op == "count_in":

@@ -41,6 +41,7 @@ from ..model.policy import PolicyDocument
 
 __all__ = [
     "CODE_SYSTEMS",
+    "OTHER",
     "FACT_SYSTEM",
     "decision_from_response",
     "icd10cm_release",
@@ -60,6 +61,7 @@ CODE_SYSTEMS = {
     "CPT": "http://www.ama-assn.org/go/cpt",
 }
 _TREE_TITLES = {"initial": "Initial approval", "continuation": "Continuation of therapy"}
+OTHER = "(other)"  # the answer option "none of the listed values"
 _INTEGER_FACTS = ("age_years", "months_on_therapy", "weeks_on_therapy", "days_on_therapy")
 
 
@@ -117,13 +119,12 @@ def _answer_type(cond: Mapping[str, Any]) -> dict[str, Any]:
     fact = cond["fact"]
     if cond["op"] in (">=", ">", "<=", "<", "==", "between"):
         return {"type": "integer" if fact in _INTEGER_FACTS else "decimal"}
-    if cond["op"] == "in":
-        options = [{"valueCoding": {"code": v, "display": v}} for v in cond.get("values", ())]
-        return {"type": "open-choice", "answerOption": options}
-    if cond.get("table"):
+    if cond.get("table"):  # any code may be answered; the value set says which count
         return {"type": "open-choice", "repeats": True}
     options = [{"valueCoding": {"code": v, "display": v}} for v in cond.get("values", ())]
-    return {"type": "open-choice", "repeats": True, "answerOption": options}
+    options.append({"valueCoding": {"code": OTHER, "display": "none of these"}})
+    kind = {"type": "choice", "answerOption": options}
+    return {**kind, "repeats": True} if cond["op"] == "count_in" else kind
 
 
 def _item(
@@ -293,7 +294,8 @@ def _answered(items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
 
 
 def response_facts(policy: Policy, response: Mapping[str, Any]) -> dict[str, Any]:
-    """The facts a QuestionnaireResponse answers (typed items give their fact keys)."""
+    """The facts a QuestionnaireResponse answers (typed items give their fact keys; for a
+    list, the answer "none of these" is the empty list)."""
     QuestionnaireResponse.model_validate(response)
     facts: dict[str, Any] = {}
     for item in _answered(list(response.get("item", []))):
@@ -305,7 +307,8 @@ def response_facts(policy: Policy, response: Mapping[str, Any]) -> dict[str, Any
         if crit.cond is None:
             facts[cid] = values[0]
             continue
-        value = values if policy.fact_types.get(crit.cond.fact) == "list" else values[0]
+        listed = policy.fact_types.get(crit.cond.fact) == "list"
+        value = [v for v in values if v != OTHER] if listed else values[0]
         if crit.cond.fact in facts and facts[crit.cond.fact] != value:
             raise PolicyToolsError(f"QuestionnaireResponse: two answers for {crit.cond.fact!r}")
         facts[crit.cond.fact] = value

@@ -266,14 +266,14 @@ def to_cql(e: E) -> str:
             return "true" if e.value else "false"
         return cql_string(e.value) if isinstance(e.value, str) else repr(e.value)
     if e.kind == "null":
-        return "null as Boolean"
+        return "(null as Boolean)"
     if e.kind in ("param", "ref"):
         return f'"{e.value}"'
     if e.kind == "list":
         return "{ " + ", ".join(to_cql(a) for a in e.args) + " }"
     if e.kind == "if":
         c, t, o = (to_cql(a) for a in e.args)
-        return f"if {c} then {t} else {o}"
+        return f"(if {c} then {t} else {o})"
     if e.kind == "folded":
         return f"ReplaceMatches(Upper({to_cql(e.args[0])}), '\\\\s+', '')"
     if e.kind == "folded_each":
