@@ -41,8 +41,8 @@ from ..model.policy import PolicyDocument
 
 __all__ = [
     "CODE_SYSTEMS",
-    "OTHER",
     "FACT_SYSTEM",
+    "OTHER",
     "decision_from_response",
     "icd10cm_release",
     "questionnaire",
