@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint schema goldens bench chromium clean
+.PHONY: run test lint schema goldens bench chromium node clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ run: $(STAMP)
 	$(BIN)/policy-tools report MP-RX-FP-171-25@previous MP-RX-FP-171-25@latest --format md -o $(REPORT).md
 	$(BIN)/policy-tools report MP-RX-FP-171-25@previous MP-RX-FP-171-25@latest --format json -o $(REPORT).json
 
-## Run the whole test suite (installs Debian chromium for the browser tests when root).
-test: $(STAMP) chromium
+## Run the whole test suite (installs Debian chromium for the browser tests when root,
+## and the npm package cql-execution that executes the ELM export).
+test: $(STAMP) chromium node
 	$(BIN)/python -m pytest -q
+
+NODE_DEPS := tests/js/node_modules/.package-lock.json
+node: $(NODE_DEPS)
+
+$(NODE_DEPS): tests/js/package.json tests/js/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the ELM tests (Node 20)"; exit 1; }
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -53,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_formulary.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules

@@ -12,6 +12,8 @@ from pathlib import Path
 from .codegen.outcomes import OutcomeReport, outcome_report
 from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
+from .export import FORMATS as EXPORT_FORMATS
+from .export import Witness, export_document
 from .extract import extract_file
 from .io import sha256_file, write_output
 from .model.catalog import Catalog, CatalogPolicy
@@ -41,10 +43,12 @@ from .store import (
 from .store.ingest import Progress
 
 __all__ = [
+    "EXPORT_FORMATS",
     "audit",
     "check",
     "codegen",
     "diff",
+    "export",
     "extract",
     "ingest",
     "load_pair",
@@ -216,13 +220,49 @@ def check(store_dir: Path | str | None = None, *, repair: bool = False) -> Store
 
 
 def codegen(ref: str, store_dir: Path | str | None = None) -> str:
-    """The executable criteria module of one revision."""
+    """The executable criteria module of one revision (refused: criteria not read)."""
     return generate_module(load_revision(ref, store_dir))
 
 
 def outcomes(old_ref: str, new_ref: str, store_dir: Path | str | None = None) -> OutcomeReport:
-    """Which cases change decision between two revisions."""
+    """Which cases change their combined decision between two revisions (refused when
+    either revision's criteria could not be read)."""
     return outcome_report(*load_pair(old_ref, new_ref, store_dir))
+
+
+def _neighbours(doc: PolicyDocument, store_dir: Path | str | None) -> list[PolicyDocument]:
+    """The stored revisions just before and after ``doc`` (whose criteria were read)."""
+    store = resolve_store(store_dir)
+    policy, date, _ = storage_key(doc, Path(doc.source.path))
+    dates = list_revisions(store, policy)
+    before = [d for d in dates if d < date][-1:]
+    after = [d for d in dates if d > date][:1]
+    docs = [read_revision_file(revision_path(store, policy, d)) for d in (*before, *after)]
+    return [d for d in docs if d.criteria.readable]
+
+
+def _witnesses(doc: PolicyDocument, store_dir: Path | str | None) -> list[Witness]:
+    """The witness cases of ``outcomes`` against the neighbouring revisions, in ``doc``'s ids."""
+    out: list[Witness] = []
+    date = doc.policy.effective_date or ""
+    for other in _neighbours(doc, store_dir):
+        older = (other.policy.effective_date or "") < date
+        report = outcome_report(other, doc) if older else outcome_report(doc, other)
+        for ch in report.changes:
+            case, index = (ch.new_case, ch.new_index) if older else (ch.old_case, ch.old_index)
+            label = f"{report.old} -> {report.new} {ch.tree} {ch.direction}"
+            out.append((label, ch.tree, index, case))
+    return out
+
+
+def export(ref: str, fmt: str, store_dir: Path | str | None = None) -> str:
+    """One export of a revision (``EXPORT_FORMATS``); vectors include the witness cases
+    of ``outcomes`` against the stored neighbouring revisions."""
+    if fmt not in EXPORT_FORMATS:
+        raise PolicyToolsError(f"unknown export format {fmt!r}; valid: {', '.join(EXPORT_FORMATS)}")
+    doc = load_revision(ref, store_dir)
+    witnesses = _witnesses(doc, store_dir) if fmt == "vectors" and doc.criteria.readable else []
+    return export_document(doc, fmt, witnesses)
 
 
 def schema(check: bool = False) -> str:

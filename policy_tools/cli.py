@@ -425,14 +425,38 @@ def codegen(ref: str, store_dir: Path | None, output: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("ref")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(app.EXPORT_FORMATS)),
+    required=True,
+    help="FHIR R4 Questionnaire or ValueSets, CQL text, ELM JSON, or the test vectors.",
+)
+@store_option
+@output_option
+@handle_errors
+def export(ref: str, fmt: str, store_dir: Path | None, output: Path | None) -> None:
+    """Export the criteria of revision REF for prior-authorization systems.
+
+    fhir-questionnaire: what to ask (SDC/DTR); fhir-valueset: a Bundle of one ValueSet
+    per code table; cql / elm: the decision logic; vectors: cases -> expected decision.
+    Deterministic; exit code 2 when the criteria could not be read.
+    """
+    emit(app.export(ref, fmt, store_dir), output)
+
+
+@cli.command()
 @_compare_options
 @text_or_json_option
 @output_option
 @handle_errors
 def outcomes(old: str, new: str, store_dir: Path | None, fmt: str, output: Path | None) -> None:
-    """Which cases change decision between OLD and NEW (minimal sets of met criteria).
+    """Which cases change their decision between OLD and NEW, each with a witness case.
 
-    Exit code 0: no outcome changes; 1: outcome changes found; 2: error.
+    A decision combines an indication's criteria with the policy-wide exclusions.
+    Exit code 0: no outcome changes; 1: outcome changes found; 2: error (also when either
+    revision's criteria could not be read).
     """
     result = app.outcomes(old, new, store_dir)
     emit(dumps(result.to_json()) if fmt == "json" else outcomes_text(result), output)

@@ -196,8 +196,25 @@ class MatchSettings:
 
 @dataclass(frozen=True)
 class CodegenSettings:
-    exhaustive_limit: int = knob(16, "ids per tree pair evaluated over every assignment (65,536)")
-    max_terms: int = knob(4096, "minimal satisfying sets per tree in the bounded strategy")
+    max_terms: int = knob(4096, "minimal satisfying sets per tree (outcome witnesses, vectors)")
+    sample_terms: int = knob(
+        64, "satisfying sets sampled per tree when its DNF exceeds max_terms (UHC Dupixent)"
+    )
+    max_candidates: int = knob(
+        2000, "candidate witness cases per tree pair before outcomes says it sampled"
+    )
+    max_typed_cases: int = knob(
+        4096, "combinations of representative typed-fact values tried per outcome candidate"
+    )
+    negation_match: float = knob(
+        85.0,
+        "token_set_ratio of an exclusion's negated words ('in the absence of disease "
+        "progression ...') and a criterion ('has experienced disease progression ...') "
+        "that makes the pair impossible together (MMM 2026: 91; unrelated <= 60)",
+    )
+    vector_paths: int = knob(
+        24, "minimal satisfying sets per tree turned into test vectors (MMM 2026 has 5)"
+    )
     slug_words: int = knob(6, "words of the criterion text in its readable id")
     slug_max: int = knob(40, "characters of the readable part of a criterion id")
     line_width: int = knob(100, "ruff line length of the project; generated code stays within it")

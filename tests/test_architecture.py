@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("policy_tools.store",),
     ("policy_tools.compare",),
     ("policy_tools.codegen",),
+    ("policy_tools.export",),
     ("policy_tools.render",),
     ("policy_tools.app",),
     ("policy_tools.cli", "policy_tools.web"),

@@ -1,14 +1,16 @@
-"""Generated criteria modules: imported and executed; outcome changes of the canonical pair.
+"""Generated criteria modules: imported (by path, without sys.modules) and executed.
 
 The cases are read from the two canonical PDFs (section A "Criteria for Initial
-Approval", B continuation, C durations, D not covered), not from the code.
+Approval", B continuation, C durations, D not covered), not from the code: 2026 p. 2-3
+has three approval paths (ES-SCLC after platinum as a subsequent single agent; limited
+brain metastases; extensive brain metastases) and seven exclusions on p. 3, among them
+"Use in individuals younger than 18 years of age".
 """
 
 from __future__ import annotations
 
 import ast
 import importlib.util
-import json
 import os
 import re
 import subprocess
@@ -25,9 +27,18 @@ from hypothesis import strategies as st
 
 from policy_tools import EXTRACTOR_VERSION
 from policy_tools.cli import cli
-from policy_tools.codegen.compile import criterion_id
-from policy_tools.codegen.outcomes import outcome_changes, outcome_report
-from policy_tools.model.policy import Leaf, Node, PolicyDocument, PolicyMeta, Source
+from policy_tools.codegen.compile import compile_policy, criterion_id
+from policy_tools.codegen.runtime import FactError, decide
+from policy_tools.errors import PolicyToolsError
+from policy_tools.model.policy import (
+    Criteria,
+    Indication,
+    Leaf,
+    Node,
+    PolicyDocument,
+    PolicyMeta,
+    Source,
+)
 from policy_tools.render.module import generate_module, py_lines
 from policy_tools.store.refs import load_revision
 
@@ -35,6 +46,7 @@ STORE = ROOT / "extracted"
 OLD_REF = "MP-RX-FP-171-25@2025-08-08"
 NEW_REF = "MP-RX-FP-171-25@2026-05-06"
 RUFF = Path(sys.executable).with_name("ruff")
+SOURCE = Source(path="p.pdf", sha256="2" * 64, format="pdf", pages=1, extractor_version="1")
 
 
 @pytest.fixture(scope="module")
@@ -48,15 +60,16 @@ def docs() -> tuple[PolicyDocument, PolicyDocument]:
 _counter = iter(range(1_000_000))
 
 
-def import_source(source: str, directory: Path) -> ModuleType:
+def load_by_path(source: str, directory: Path) -> ModuleType:
+    """Load a generated file by path as a deployment would: NOT registered in sys.modules."""
     name = f"generated_criteria_{next(_counter)}"
     path = directory / f"{name}.py"
     path.write_text(source, encoding="utf-8")
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while importing
     spec.loader.exec_module(module)
+    assert name not in sys.modules
     return module
 
 
@@ -65,10 +78,7 @@ def modules(
     docs: tuple[PolicyDocument, PolicyDocument], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ModuleType, ModuleType]]:
     tmp = tmp_path_factory.mktemp("generated")
-    old, new = (import_source(generate_module(d), tmp) for d in docs)
-    yield old, new
-    for m in (old, new):
-        sys.modules.pop(m.__name__, None)
+    yield load_by_path(generate_module(docs[0]), tmp), load_by_path(generate_module(docs[1]), tmp)
 
 
 def cid(module: ModuleType, fragment: str) -> str:
@@ -78,16 +88,24 @@ def cid(module: ModuleType, fragment: str) -> str:
     return hits[0]
 
 
-def facts(module: ModuleType, *fragments: str) -> dict[str, bool]:
+def yes(module: ModuleType, *fragments: str) -> dict[str, object]:
     return {cid(module, f): True for f in fragments}
 
 
+def no_exclusions(module: ModuleType) -> dict[str, object]:
+    """Every untyped exclusion of section D answered 'no'."""
+    return {
+        c.id: False
+        for c in module.CRITERIA.values()
+        if c.paths[0].startswith("not_covered") and c.cond is None
+    }
+
+
 ADULT_2025 = (
-    "18 years of age or older",
     "diagnosis of extensive stage small cell",
     "Individual has experienced disease progression",
-    "performance status 0-2",
 )
+LIMITED_BRAIN = ("limited brain metastases", "single-agent treatment", "recurrent brain metastases")
 
 
 # --- the 2025 inception revision ------------------------------------------------------
@@ -100,107 +118,177 @@ def test_2025_metadata_and_table(modules: tuple[ModuleType, ModuleType]) -> None
     assert old.SOURCE_SHA256.startswith("9b5fe1eabb698ed4")
     assert old.EXTRACTOR_VERSION == EXTRACTOR_VERSION  # the version the golden was made by
     assert (old.INITIAL_MONTHS, old.REAUTHORIZATION_MONTHS) == (6, 12)
-    # 4 initial + 2 continuation (the lead-in's 'when ...' condition and the oncology
-    # note) + 4 not-covered leaves, all distinct
-    assert len(old.CRITERIA) == 10
+    assert len(old.CRITERIA) == 9  # 4 initial + 1 continuation + 4 not covered (p. 2)
     age = old.CRITERIA[cid(old, "18 years of age")]
     assert (age.label, age.page, age.text) == (
         "initial.i",
         2,
         "Individual is 18 years of age or older",
     )
+    assert (age.cond.fact, age.cond.op, age.cond.value) == ("age_years", ">=", 18)
 
 
 def test_2025_adult_after_platinum_is_approved_for_6_months(
     modules: tuple[ModuleType, ModuleType],
 ) -> None:
     old, _ = modules
-    decision = old.initial_approval(facts(old, *ADULT_2025))
-    assert decision.approved and decision.satisfied
+    case = {**yes(old, *ADULT_2025), "age_years": 40, "performance_status": 1}
+    assert old.initial_approval(case).outcome == "undetermined"  # exclusions not answered
+    decision = old.initial_approval({**case, **no_exclusions(old)})
+    assert decision.outcome == "approved" and decision.approved
     assert decision.authorization_months == 6
-    assert len(decision.met) == 4 and decision.unmet == [] and decision.missing == []
+    assert {r.status for r in decision.reasons} == {"met"}
+    assert len(decision.reasons) == 4 and decision.missing == [] and decision.to_decide == []
 
 
-def test_2025_seventeen_year_old_is_not_approved(modules: tuple[ModuleType, ModuleType]) -> None:
+def test_2025_seventeen_year_old_is_denied_by_the_age_criterion(
+    modules: tuple[ModuleType, ModuleType],
+) -> None:
     old, _ = modules
-    case = facts(old, *ADULT_2025)
-    age = cid(old, "18 years of age or older")
-    case[age] = False
-    decision = old.initial_approval(case)
-    assert not decision.approved
-    assert decision.unmet == [age] and decision.missing == []
+    decision = old.initial_approval({"age_years": 17})
+    assert decision.outcome == "denied"  # one unmet AND criterion decides it: nothing to ask
+    (reason,) = decision.reasons
+    assert (reason.text, reason.page, reason.status) == (
+        "Individual is 18 years of age or older",
+        2,
+        "not met",
+    )
+    assert (reason.policy_number, reason.effective_date) == ("MP-RX-FP-171-25", "2025-08-08")
     assert decision.authorization_months is None
-    del case[age]  # closed world: an unstated fact is unmet and reported missing
-    decision = old.initial_approval(case)
-    assert not decision.approved and decision.missing == [age]
+    # the boundary: 18 is old enough, so the other criteria are still to be asked
+    assert old.initial_approval({"age_years": 18}).outcome == "undetermined"
 
 
 def test_2025_continuation_and_exclusions(modules: tuple[ModuleType, ModuleType]) -> None:
     old, _ = modules
-    assert not old.continuation(facts(old, "current oncology note")).approved
-    renewal = old.continuation(facts(old, "current oncology note", "positive clinical response"))
+    note = yes(old, "current oncology note")
+    renewal = old.continuation({**note, **no_exclusions(old), "age_years": 40})
     assert renewal.approved and renewal.authorization_months == 12
-    assert not old.continuation({}).approved
-    first_line = old.not_covered(facts(old, "first-line therapy"))
-    assert first_line.satisfied and not first_line.approved
-    assert old.not_covered({}).approved  # nothing excluded
+    assert old.continuation({}).outcome == "undetermined"
+    first_line = old.not_covered(yes(old, "first-line therapy"))
+    assert first_line.outcome == "denied"
+    assert [r.status for r in first_line.reasons] == ["excluded"]
+    assert old.not_covered(no_exclusions(old)).outcome == "approved"  # nothing excluded
 
 
-# --- the 2026 annual review ------------------------------------------------------------
+# --- the 2026 annual review: the issue's "done when" ----------------------------------
 
 
-def test_2026_limited_brain_metastases_recurrent_is_approved(
+def test_2026_nothing_answered_is_undetermined_and_says_what_to_ask(
     modules: tuple[ModuleType, ModuleType],
 ) -> None:
     _, new = modules
-    case = facts(
-        new,
-        "limited brain metastases",
-        "single-agent treatment",
-        "recurrent brain metastases",
+    decision = new.initial_approval({})
+    assert decision.outcome == "undetermined"
+    # the shortest path (3 criteria of a brain-metastasis branch) and all 7 exclusions
+    assert len(decision.to_decide) == 3 + 7
+    assert set(decision.to_decide) <= set(decision.missing)
+    assert len(decision.missing) == len(new.CRITERIA) - 2  # every criterion but continuation's
+    assert all(r.status == "unanswered" for r in decision.reasons)
+    letter = new.reasons(decision)
+    assert letter.startswith("Decision: undetermined (initial approval) under policy ")
+    assert "Use in individuals younger than 18 years of age" in letter
+
+
+def test_2026_seventeen_year_old_is_denied_with_the_age_exclusion(
+    modules: tuple[ModuleType, ModuleType],
+) -> None:
+    _, new = modules
+    decision = new.initial_approval({"age_years": 17, "diagnoses": ["C34.90"]})
+    assert decision.outcome == "denied"
+    (reason,) = decision.reasons
+    assert (reason.text, reason.page) == ("Use in individuals younger than 18 years of age", 3)
+    assert (reason.status, reason.tree, reason.fact, reason.value) == (
+        "excluded",
+        "not_covered",
+        "age_years",
+        "17",
     )
+    letter = new.reasons(decision)
+    assert '- "Use in individuals younger than 18 years of age" (not covered, page 3;' in letter
+    assert "policy MP-RX-FP-171-25, effective 2026-05-06" in letter
+
+
+def test_2026_full_brain_metastasis_path_is_approved_for_12_months(
+    modules: tuple[ModuleType, ModuleType],
+) -> None:
+    _, new = modules
+    case = {**yes(new, *LIMITED_BRAIN), **no_exclusions(new), "age_years": 62}
     decision = new.initial_approval(case)
-    assert decision.approved and decision.authorization_months == 12
+    assert decision.outcome == "approved" and decision.authorization_months == 12
+    assert [r.text for r in decision.reasons] == [
+        "Individual has limited brain metastases from small cell lung cancer (NCCN 2A)",
+        "Requested use is as single-agent treatment",
+        "Use is for recurrent brain metastases",
+    ]
     # one fact "single-agent treatment" serves both brain-metastasis branches
-    single = new.CRITERIA[cid(new, "single-agent treatment")]
-    assert single.paths == ("initial.2.vi", "initial.3.ix")
-
-
-def test_2026_extensive_brain_metastases_needs_a_use_case(
-    modules: tuple[ModuleType, ModuleType],
-) -> None:
-    _, new = modules
-    base = facts(new, "Individual has extensive brain metastases", "single-agent treatment")
-    assert not new.initial_approval(base).approved
-    primary = {**base, **facts(new, "primary treatment in select cases")}
-    assert new.initial_approval(primary).approved
-
-
-def test_2026_es_sclc_needs_subsequent_single_agent(
-    modules: tuple[ModuleType, ModuleType],
-) -> None:
-    _, new = modules
-    case = facts(
-        new,
-        "diagnosis of extensive stage small cell",
-        "Individual has experienced disease progression",
-        "performance status 0-2",
+    assert new.CRITERIA[cid(new, "single-agent treatment")].paths == (
+        "initial.2.vi",
+        "initial.3.ix",
     )
-    assert not new.initial_approval(case).approved
-    case |= facts(new, "subsequent systemic therapy as a single agent")
-    assert new.initial_approval(case).approved
-    # a 17-year-old meets the initial tree now, but section D excludes the use
-    minor = facts(new, "younger than 18 years")
-    assert not new.not_covered(minor).approved
+    # the path alone, exclusions unanswered: asked, never denied
+    partial = new.initial_approval(yes(new, *LIMITED_BRAIN))
+    assert partial.outcome == "undetermined" and len(partial.to_decide) == 7
+
+
+def everything_no(module: ModuleType) -> dict[str, object]:
+    """Every untyped criterion answered 'no'."""
+    return {c.id: False for c in module.CRITERIA.values() if c.cond is None}
+
+
+def test_2026_es_sclc_needs_subsequent_single_agent(modules: tuple[ModuleType, ModuleType]) -> None:
+    _, new = modules
+    case = {
+        **everything_no(new),
+        **yes(new, *ADULT_2025),
+        "age_years": 70,
+        "performance_status": 2,
+    }
+    subsequent = cid(new, "subsequent systemic therapy as a single agent")
+    denied = new.initial_approval({**case, subsequent: False})
+    assert denied.outcome == "denied"
+    assert subsequent in [r.id for r in denied.reasons]
+    assert new.initial_approval({**case, subsequent: True}).approved
+    # performance status is a typed fact: 3 is outside "0-2"
+    assert not new.initial_approval({**case, subsequent: True, "performance_status": 3}).approved
 
 
 def test_2026_continuation_needs_note_and_imaging(modules: tuple[ModuleType, ModuleType]) -> None:
     _, new = modules
-    note = facts(new, "current oncology note")
-    assert not new.continuation(note).approved
-    both = note | facts(new, "Current imaging studies")
-    assert not new.continuation(both).approved  # the lead-in asks for no toxicity too
-    assert new.continuation(both | facts(new, "no evidence of an unacceptable")).approved
+    note = {**yes(new, "current oncology note"), **no_exclusions(new), "age_years": 50}
+    imaging = cid(new, "Current imaging studies")
+    assert new.continuation(note).outcome == "undetermined"
+    assert new.continuation(note).to_decide == [imaging]
+    assert new.continuation({**note, imaging: False}).outcome == "denied"
+    assert new.continuation({**note, imaging: True}).approved
+
+
+def test_closed_world_is_an_explicit_option(modules: tuple[ModuleType, ModuleType]) -> None:
+    _, new = modules
+    case = {**yes(new, *LIMITED_BRAIN), "age_years": 30}
+    assert new.initial_approval(case).outcome == "undetermined"
+    assert new.initial_approval(case, closed_world=True).approved  # no exclusion stated
+    assert new.initial_approval({}, closed_world=True).outcome == "denied"
+
+
+def test_bad_facts_are_errors_naming_the_key(modules: tuple[ModuleType, ModuleType]) -> None:
+    _, new = modules
+    some = cid(new, "single-agent treatment")
+    for facts, key in (
+        ({"no-such-criterion_00000000": True}, "no-such-criterion_00000000"),
+        ({some: 1}, some),
+        ({some: "yes"}, some),
+        ({"age_years": "17"}, "age_years"),
+        ({"age_years": True}, "age_years"),
+        ({"diagnoses": "C34.90"}, "diagnoses"),
+    ):
+        with pytest.raises(new.FactError, match=re.escape(repr(key))):
+            new.initial_approval(facts)
+    with pytest.raises(new.FactError, match="unknown indication"):
+        new.initial_approval({}, indication="Psoriasis")
+    younger = cid(new, "younger than 18")
+    with pytest.raises(new.FactError, match="age_years"):  # answered two ways that disagree
+        new.initial_approval({younger: False, "age_years": 12})
 
 
 def test_ids_are_stable_across_revisions(modules: tuple[ModuleType, ModuleType]) -> None:
@@ -213,17 +301,133 @@ def test_ids_are_stable_across_revisions(modules: tuple[ModuleType, ModuleType])
         "current oncology note",
     ):
         assert cid(old, fragment) == cid(new, fragment), fragment
-    # changed meaning: different ids
     assert cid(old, "Use for limited-stage") != cid(new, "Use for limited-stage")
     assert criterion_id("Individual has performance status 0-2.") == criterion_id(
         "individual  has performance status 0–2"
     )
-    assert criterion_id("Use is for recurrent brain metastases") != criterion_id(
-        "Use is for recurrent disease"
+
+
+# --- Kleene logic on hand-built trees ---------------------------------------------------
+
+
+def doc_of(criteria: Criteria) -> PolicyDocument:
+    return PolicyDocument(
+        source=SOURCE,
+        policy=PolicyMeta(number="T-1", effective_date="2026-01-01"),
+        criteria=criteria,
     )
 
 
-# --- code generation properties -------------------------------------------------------
+def leaf(text: str, page: int = 1) -> Leaf:
+    return Leaf(text=text, page=page)
+
+
+def test_n_of_m_three_valued() -> None:
+    tree = Node(op="N_OF", n=2, items=[leaf("A holds"), leaf("B holds"), leaf("C holds")])
+    policy = compile_policy(doc_of(single(initial=tree)))
+    a, b, c = (criterion_id(f"{x} holds") for x in "ABC")
+
+    def outcome(**facts: bool) -> str:
+        mapping = {{"a": a, "b": b, "c": c}[k]: v for k, v in facts.items()}
+        return decide(policy, "initial", mapping).outcome
+
+    assert outcome() == "undetermined"
+    assert outcome(a=True, b=True) == "approved"
+    assert outcome(a=True, c=True) == "approved"
+    assert outcome(a=False, b=False) == "denied"  # at most one can still hold
+    assert outcome(a=True, b=False) == "undetermined"  # c decides
+    assert outcome(a=True, b=False, c=False) == "denied"
+    d = decide(policy, "initial", {a: True, b: False})
+    assert d.missing == [c] and d.to_decide == [c]
+
+
+def test_missing_never_lists_branches_already_decided() -> None:
+    tree = Node(
+        op="OR",
+        items=[
+            Node(op="AND", items=[leaf("A holds"), leaf("B holds")]),
+            Node(op="AND", items=[leaf("C holds"), leaf("D holds")]),
+        ],
+    )
+    policy = compile_policy(doc_of(single(initial=tree)))
+    a, b, c, d = (criterion_id(f"{x} holds") for x in "ABCD")
+    approved = decide(policy, "initial", {a: True, b: True})
+    assert approved.outcome == "approved" and approved.missing == [] and approved.to_decide == []
+    half = decide(policy, "initial", {a: False})
+    assert half.outcome == "undetermined" and half.missing == [c, d]  # not b: its branch failed
+    denied = decide(policy, "initial", {a: False, c: False})
+    assert denied.outcome == "denied" and {r.id for r in denied.reasons} == {a, c}
+
+
+def test_several_indications_a_case_names_one_or_any() -> None:
+    crohns = Indication(name="Crohn's disease", initial=Node(op="AND", items=[leaf("Has CD")]))
+    uc = Indication(name="Ulcerative colitis", initial=Node(op="AND", items=[leaf("Has UC")]))
+    excl = Node(op="OR", items=[leaf("Use with another biologic")])
+    policy = compile_policy(doc_of(Criteria(indications=[crohns, uc], not_covered=excl)))
+    cd, uc_id, other = (criterion_id(t) for t in ("Has CD", "Has UC", "Use with another biologic"))
+    facts = {cd: False, uc_id: True, other: False}
+    assert decide(policy, "initial", facts, "Crohn's disease").outcome == "denied"
+    assert decide(policy, "initial", facts, 1).outcome == "approved"
+    assert decide(policy, "initial", facts).outcome == "approved"  # any indication
+    assert decide(policy, "initial", {**facts, other: True}).outcome == "denied"
+    assert decide(policy, "initial", {cd: False}).outcome == "undetermined"
+
+
+def test_typed_facts_of_every_kind() -> None:
+    from policy_tools.extract.assemble.conditions import parse_condition
+    from policy_tools.model.policy import Code
+
+    codes = [Code(system="ICD-10-CM", code="C34.00-C34.92", first="C34.00", last="C34.92", page=4)]
+    texts = [
+        "Prescribed by or in consultation with an oncologist or hematologist",
+        "Diagnosis is listed in the ICD-10 code table below",
+        "Patient has been receiving therapy for at least 6 months",
+        "Patient has tried and failed two of the following: methotrexate, leflunomide, "
+        "sulfasalazine",
+    ]
+    leaves: list[Node | Leaf] = []
+    for t in texts:
+        lf = leaf(t)
+        lf.condition = parse_condition(t, codes)
+        assert lf.condition is not None, t
+        leaves.append(lf)
+    doc = doc_of(single(initial=Node(op="AND", items=leaves)))
+    doc.codes = codes
+    policy = compile_policy(doc)
+    good = {
+        "prescriber_specialty": "Hematologist",
+        "diagnoses": ["Z00.00", "c34.90"],
+        "months_on_therapy": 6,
+        "drugs_tried_failed": ["Methotrexate", "sulfasalazine"],
+    }
+    assert decide(policy, "initial", good).outcome == "approved"
+    for key, bad in (
+        ("prescriber_specialty", "dermatologist"),
+        ("diagnoses", ["C33"]),  # trachea: not in the C34 range
+        ("months_on_therapy", 5),
+        ("drugs_tried_failed", ["methotrexate", "methotrexate"]),
+    ):
+        d = decide(policy, "initial", {**good, key: bad})
+        assert d.outcome == "denied", key
+        assert [r.fact for r in d.reasons] == [key]
+    assert decide(
+        policy, "initial", {k: v for k, v in good.items() if k != "diagnoses"}
+    ).outcome == ("undetermined")
+
+
+# --- refusal, determinism, hygiene ------------------------------------------------------
+
+
+def test_codegen_refuses_a_revision_without_criteria(tmp_path: Path) -> None:
+    with pytest.raises(PolicyToolsError, match="criteria could not be read"):
+        generate_module(PolicyDocument(source=SOURCE))
+    path = tmp_path / "empty.json"
+    path.write_text(PolicyDocument(source=SOURCE).model_dump_json(), encoding="utf-8")
+    out = tmp_path / "never.py"
+    result = CliRunner().invoke(cli, ["codegen", str(path), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "criteria could not be read" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not out.exists()
 
 
 def test_generation_is_deterministic_across_processes(
@@ -299,29 +503,26 @@ def hostile_doc(marker: Path) -> PolicyDocument:
 def test_pdf_text_cannot_inject_code(tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     doc = hostile_doc(marker)
-    source = generate_module(doc)
-    module = import_source(source, tmp_path)
-    try:
-        assert not marker.exists()
-        texts = sorted(c.text for c in module.CRITERIA.values())
-        payload = doc.policy.name
-        assert payload is not None
-        assert texts == sorted([*HOSTILE, payload * 3, payload])
-        assert module.POLICY_NUMBER == 'X"""\n'
-        assert payload == module.POLICY_NAME
-        assert module.SOURCE_PATH == "evil\"'.pdf"
-        assert module.EXTRACTOR_VERSION == "1.0.0\n'''"
-        every = {c.id: True for c in module.CRITERIA.values()}
-        assert module.initial_approval(every).approved
-        one_missing = dict(every)
-        del one_missing[criterion_id(HOSTILE[2])]
-        assert not module.initial_approval(one_missing).approved
-        assert not module.not_covered({criterion_id(payload): True}).approved
-        assert not marker.exists()
-        result = ruff_check(tmp_path / f"{module.__name__}.py")
-        assert result.returncode == 0, result.stdout
-    finally:
-        sys.modules.pop(module.__name__, None)
+    module = load_by_path(generate_module(doc), tmp_path)
+    assert not marker.exists()
+    texts = sorted(c.text for c in module.CRITERIA.values())
+    payload = doc.policy.name
+    assert payload is not None
+    assert texts == sorted([*HOSTILE, payload * 3, payload])
+    assert module.POLICY_NUMBER == 'X"""\n'
+    assert payload == module.POLICY_NAME
+    assert module.SOURCE_PATH == "evil\"'.pdf"
+    assert module.EXTRACTOR_VERSION == "1.0.0\n'''"
+    every = {c.id: True for c in module.CRITERIA.values()}
+    every[criterion_id(payload)] = False  # the exclusion does not apply
+    assert module.initial_approval(every).approved
+    one_missing = dict(every)
+    one_missing[criterion_id(HOSTILE[2])] = False
+    assert module.initial_approval(one_missing).outcome == "denied"
+    assert module.not_covered({criterion_id(payload): True}).outcome == "denied"
+    assert not marker.exists()
+    files = list(tmp_path.glob("generated_criteria_*.py"))
+    assert files and all(ruff_check(f).returncode == 0 for f in files)
 
 
 def test_py_lines_concatenate_back() -> None:
@@ -359,186 +560,34 @@ def test_generated_module_is_mypy_strict_clean(
     assert result.returncode == 0, result.stdout
 
 
-# --- outcome changes ------------------------------------------------------------------
-
-
-def texts_of(doc_modules: tuple[ModuleType, ModuleType], ids: tuple[str, ...]) -> set[str]:
-    table = {**doc_modules[0].CRITERIA, **doc_modules[1].CRITERIA}
-    return {table[i].text for i in ids}
-
-
-def test_outcome_changes_of_the_canonical_pair(
+def test_library_and_module_agree(
     docs: tuple[PolicyDocument, PolicyDocument], modules: tuple[ModuleType, ModuleType]
 ) -> None:
-    old, new = modules
-    changes = outcome_changes(*docs)
-    initial = [c for c in changes if c.tree == "initial"]
-    approved = {frozenset(c.facts) for c in initial if c.new_approved}
-    denied = {frozenset(c.facts) for c in initial if not c.new_approved}
-    es_sclc = {
-        cid(new, "diagnosis of extensive stage small cell"),
-        cid(new, "Individual has experienced disease progression"),
-        cid(new, "performance status 0-2"),
-    }
-    age = cid(old, "18 years of age or older")
-    subsequent = cid(new, "subsequent systemic therapy")
-    single = cid(new, "single-agent treatment")
-    assert approved == {
-        frozenset(es_sclc | {subsequent}),  # no age criterion any more: under 18 too
-        frozenset({cid(new, "limited brain"), single, cid(new, "initial treatment in select")}),
-        frozenset({cid(new, "limited brain"), single, cid(new, "recurrent brain metastases")}),
-        frozenset(
-            {cid(new, "Individual has extensive brain"), single, cid(new, "primary treatment")}
-        ),
-        frozenset(
-            {cid(new, "Individual has extensive brain"), single, cid(new, "recurrent disease with")}
-        ),
-    }
-    assert denied == {frozenset(es_sclc | {age})}  # 2026 asks for subsequent single agent
-    under_18 = next(c for c in initial if subsequent in c.facts)
-    assert under_18.lacking == (age,)
-    assert under_18.rejecting == "old"
-    continuation = [c for c in changes if c.tree == "continuation"]
-    note, response = cid(new, "current oncology note"), cid(old, "positive clinical response")
-    imaging, no_toxicity = cid(new, "Current imaging"), cid(new, "no evidence of an unacceptable")
-    assert [(set(c.facts), c.old_approved, c.new_approved) for c in continuation] == [
-        ({note, response}, True, False),
-        ({note, imaging, no_toxicity}, False, True),
-    ]
-    excluded = [c for c in changes if c.tree == "not_covered"]
-    assert len(excluded) == 4 + 7  # every 2025 exclusion reworded, 2026 lists 7
-    assert texts_of(modules, tuple(i for c in excluded if not c.new_approved for i in c.facts)) == {
-        c.text for c in new.CRITERIA.values() if c.paths[0].startswith("not_covered")
-    }
+    _, new = modules
+    policy = compile_policy(docs[1])
+    case = {**yes(new, *LIMITED_BRAIN), "age_years": 17}
+    assert decide(policy, "initial", case).outcome == new.initial_approval(case).outcome
+    with pytest.raises(FactError):
+        decide(policy, "initial", {"x": True})
 
 
-def test_outcome_changes_agree_with_the_generated_modules(
-    docs: tuple[PolicyDocument, PolicyDocument], modules: tuple[ModuleType, ModuleType]
-) -> None:
-    old, new = modules
-    function = {"initial": "initial_approval", "continuation": "continuation"}
-    function["not_covered"] = "not_covered"
-    changes = outcome_changes(*docs)
-    assert changes
-    for change in changes:
-        case = dict.fromkeys(change.facts, True)
-        assert getattr(old, function[change.tree])(case).approved == change.old_approved
-        assert getattr(new, function[change.tree])(case).approved == change.new_approved
-
-
-def test_outcome_figures_and_bounded_strategy_agree(
-    docs: tuple[PolicyDocument, PolicyDocument],
-) -> None:
-    full = outcome_report(*docs)
-    figures = {t.tree: (t.ids, t.strategy, t.evaluated, t.cases) for t in full.trees}
-    assert figures == {
-        "initial": (12, "exhaustive", 2**12, 6),
-        "continuation": (4, "exhaustive", 2**4, 2),
-        "not_covered": (11, "exhaustive", 2**11, 11),
-    }
-    assert [(a.field, a.old, a.new) for a in full.authorization] == [("initial_months", 6, 12)]
-    bounded = outcome_report(*docs, exhaustive_limit=0)
-    assert {t.strategy for t in bounded.trees} == {"minimal-terms"}
-    assert bounded.changes == full.changes
-    same = outcome_report(docs[1], docs[1])
-    assert same.changes == () and same.authorization == () and same.exit_code == 0
-
-
-def test_more_than_16_criteria_use_the_bounded_strategy() -> None:
-    def doc(n: int) -> PolicyDocument:
-        leaves: list[Node | Leaf] = [Leaf(text=f"criterion number {i}", page=1) for i in range(n)]
-        return PolicyDocument(
-            source=Source(
-                path="p.pdf", sha256="1" * 64, format="pdf", pages=1, extractor_version="1"
-            ),
-            criteria=single(initial=Node(op="OR", items=leaves)),
-        )
-
-    report = outcome_report(doc(17), doc(18))
-    initial = report.trees[0]
-    assert (initial.ids, initial.strategy) == (18, "minimal-terms")
-    assert [c.facts for c in report.changes] == [(criterion_id("criterion number 17"),)]
-    assert report.changes[0].new_approved and not report.changes[0].old_approved
-
-
-# --- CLI ------------------------------------------------------------------------------
-
-
-def test_cli_codegen_writes_an_importable_module(tmp_path: Path) -> None:
+def test_cli_codegen_writes_a_loadable_module(tmp_path: Path) -> None:
     out = tmp_path / "imdelltra_2026.py"
     result = CliRunner().invoke(cli, ["codegen", NEW_REF, "--store", str(STORE), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert f"Wrote {out}" in result.stderr
-    module = import_source(out.read_text(encoding="utf-8"), tmp_path)
-    try:
-        assert module.EFFECTIVE_DATE == "2026-05-06"
-    finally:
-        sys.modules.pop(module.__name__, None)
+    module = load_by_path(out.read_text(encoding="utf-8"), tmp_path)
+    assert module.EFFECTIVE_DATE == "2026-05-06"
+    assert module.initial_approval({"age_years": 17}).outcome == "denied"
     printed = CliRunner().invoke(cli, ["codegen", NEW_REF, "--store", str(STORE)])
     assert printed.exit_code == 0
     assert printed.stdout == out.read_text(encoding="utf-8")
 
 
-def test_cli_codegen_unknown_revision(tmp_path: Path) -> None:
+def test_cli_codegen_unknown_revision() -> None:
     result = CliRunner().invoke(
         cli, ["codegen", "MP-RX-FP-171-25@1999-01-01", "--store", str(STORE)]
     )
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ")
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-def test_cli_outcomes_exit_codes_and_formats() -> None:
-    runner = CliRunner()
-    changed = runner.invoke(cli, ["outcomes", OLD_REF, NEW_REF, "--store", str(STORE)])
-    assert changed.exit_code == 1, changed.output
-    assert "initial: 12 criteria, exhaustive (4096 evaluated" in changed.stdout
-    assert "newly approved" in changed.stdout and "Individual is 18 years" in changed.stdout
-    as_json = runner.invoke(
-        cli, ["outcomes", OLD_REF, NEW_REF, "--store", str(STORE), "--format", "json"]
-    )
-    assert as_json.exit_code == 1
-    data = json.loads(as_json.stdout)
-    assert len(data["changes"]) == 6 + 2 + 11
-    assert {c["direction"] for c in data["changes"]} == {
-        "newly approved",
-        "newly denied",
-        "newly excluded",
-        "no longer excluded",
-    }
-    assert {(c["tree"], c["direction"], c["rejecting"]) for c in data["changes"]} == {
-        ("initial", "newly approved", "old"),
-        ("initial", "newly denied", "new"),
-        ("continuation", "newly denied", "new"),
-        ("continuation", "newly approved", "old"),
-        ("not_covered", "newly excluded", "old"),
-        ("not_covered", "no longer excluded", "new"),
-    }
-    same = runner.invoke(cli, ["outcomes", NEW_REF, NEW_REF, "--store", str(STORE)])
-    assert same.exit_code == 0, same.output
-    assert "No outcome changes." in same.stdout
-
-
-def test_absent_and_empty_trees(tmp_path: Path) -> None:
-    source = Source(path="p.pdf", sha256="2" * 64, format="pdf", pages=1, extractor_version="1")
-    bare = import_source(generate_module(PolicyDocument(source=source)), tmp_path)
-    heading_only = PolicyDocument(
-        source=source,
-        criteria=single(
-            initial=Node(op="AND", items=[Node(op="OR", items=[])]),  # nothing to satisfy
-            continuation=Node(op="AND", text="Documented positive response", page=2),
-        ),
-    )
-    empty = import_source(generate_module(heading_only), tmp_path)
-    try:
-        assert bare.INITIAL is None and bare.CRITERIA == {}
-        assert not bare.initial_approval({}).approved
-        assert bare.not_covered({}).approved
-        assert not empty.initial_approval({}).approved  # an empty group is never satisfied
-        response = criterion_id("Documented positive response")
-        assert list(empty.CRITERIA) == [response]  # a group without items is one fact
-        assert empty.continuation({response: True}).approved
-        assert not empty.continuation({response: 1}).approved  # only True counts
-    finally:
-        for m in (bare, empty):
-            sys.modules.pop(m.__name__, None)

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 import platformdirs
 
@@ -42,6 +43,7 @@ __all__ = [
     "covering_codes",
     "expand",
     "expand_icd10",
+    "icd_description",
     "icd_index",
     "icd_index_path",
     "normalize_code",
@@ -120,6 +122,20 @@ def icd_index() -> IcdIndex:
         with contextlib.suppress(OSError):  # a read-only cache costs a rebuild next time
             atomic_write_bytes(path, index.to_bytes())
         return index
+
+
+@lru_cache(maxsize=1)
+def _icd_module() -> ModuleType:
+    """simple_icd_10_cm itself: importing it parses the whole code set (about 5 s), so it
+    is loaded only for what the compact index does not hold (descriptions)."""
+    return importlib.import_module(_ICD_PACKAGE)
+
+
+@lru_cache(maxsize=1 << 14)
+def icd_description(code: str) -> str | None:
+    """The ICD-10-CM title of a code ('C34.90' -> 'Malignant neoplasm of unspecified ...')."""
+    icd = _icd_module()
+    return str(icd.get_description(code)) if icd.is_valid_item(code) else None
 
 
 _DASHES = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-"})

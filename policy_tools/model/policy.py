@@ -118,20 +118,32 @@ class Section(Model):
     blocks: list[Block] = Field(default_factory=list)
 
 
+ConditionKind = Literal["age", "duration", "specialty", "code_in_table", "lab", "tried_failed"]
+ConditionOp = Literal[">=", ">", "<=", "<", "==", "between", "in", "any_in", "count_in"]
+
+
 class Condition(Model):
     """A typed fact parsed deterministically from a criterion's text (kept beside it).
 
     ``fact`` is the snake_case key of the patient data it reads, with its unit
     (``age_years``, ``months_on_therapy``, ``prescriber_specialty``, ``diagnoses``, ...).
+    How ``op`` reads the fact: a number compared with ``value`` (``between``: from
+    ``value`` to ``upper``, both included); ``in``: a text that is one of ``values``;
+    ``any_in``: a list of codes one of which is in the code table of ``system`` (the
+    policy's codes as printed in ``values``); ``count_in``: a list of which at least
+    ``value`` items are among ``values`` ("tried and failed 2 of ...").
     """
 
-    kind: Literal["age", "duration", "specialty", "code_in_table", "lab", "tried_failed"]
+    kind: ConditionKind
     fact: str
-    op: Literal[">=", ">", "<=", "<", "==", "in", "not_in"]
-    value: float | int | str | None = None
-    values: list[str] = Field(default_factory=list)
-    unit: str | None = None
+    op: ConditionOp
+    value: int | float | None = Field(default=None, exclude_if=_absent)
+    upper: int | float | None = Field(default=None, exclude_if=_absent)
+    values: list[str] = Field(default_factory=list, exclude_if=_absent)
+    system: CodeSystem | None = Field(default=None, exclude_if=_absent)
+    unit: str | None = Field(default=None, exclude_if=_absent)
     text: str = Field(description="The words of the criterion the condition was read from.")
+    rule: str = Field(description="The vocabulary entry (vocab/conditions.py) that read it.")
 
 
 class Leaf(Model):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from ..codegen.outcomes import OutcomeReport
+from ..codegen.outcomes import Decider, OutcomeReport
 from ..model.catalog import Catalog, CatalogPolicy
 from ..model.changeset import (
     Change,
@@ -469,28 +469,45 @@ def audit_text(cs: ChangeSet) -> str:
 # --------------------------------------------------------------------------- outcomes
 
 
+def _deciders(side: str, outcome: str, deciding: tuple[Decider, ...]) -> list[str]:
+    lines = [f"    {side}: {outcome}" + (", decided by:" if deciding else "")]
+    lines.extend(f"      [{d.role}] {clean_text(d.text)}  [p. {d.page}]" for d in deciding)
+    return lines
+
+
+def _witness(facts: dict[str, object], criteria: dict[str, str]) -> list[str]:
+    lines = ["    witness:"]
+    for key, value in facts.items():
+        if value is True:
+            lines.append(f"      {key}: {clean_text(criteria.get(key, ''))}")
+        else:
+            lines.append(f"      {key} = {value!r}")
+    lines.append("      (every other criterion not met)")
+    return lines
+
+
 def outcomes_text(report: OutcomeReport) -> str:
+    """Flips of the combined decisions, each with its witness and deciding criteria."""
     lines = [f"Outcome changes {report.old} -> {report.new}"]
+    for old_id, new_id in ((o, n) for n, o in report.matched.items()):
+        lines.append(f"reworded, one criterion: {old_id} -> {new_id}")
+    for lone in report.unmatched:
+        lines.append(f"indication {lone}")
+    texts = {d.id: d.text for c in report.changes for d in (*c.old_deciding, *c.new_deciding)}
+    texts |= report.criteria
     for st in report.trees:
-        if st.strategy == "absent":
-            lines.append(f"{st.tree}: no criteria in either revision")
-            continue
         lines.append(
-            f"{st.tree}: {st.ids} criteria, {st.strategy} ({st.evaluated} evaluated, "
-            f"{st.flipped} flip), {st.cases} minimal case(s)"
+            f"{st.indication} / {st.tree}: {st.variables} criteria, {st.typed} typed fact(s), "
+            f"{st.evaluated} cases evaluated, {st.flipped} flip, {st.cases} witness(es)"
+            + ("" if st.complete else " (trees too large: candidate cases sampled, not all)")
         )
-        for ch in (c for c in report.changes if c.tree == st.tree):
-            lines.append(f"  - {ch.direction} when only these hold:")
-            lines.extend(f"      {fid}: {clean_text(report.criteria[fid])}" for fid in ch.facts)
-            if not ch.facts:
-                lines.append("      (no criterion met)")
-            need = "would exclude it with, e.g." if st.tree == "not_covered" else "would also need"
-            lines.append(f"    the {ch.rejecting} revision {need}:")
-            lines.extend(f"      {fid}: {clean_text(report.criteria[fid])}" for fid in ch.lacking)
-            if not ch.lacking:
-                lines.append("      (nothing satisfies it)")
+        for ch in (c for c in report.changes if (c.tree, c.indication) == (st.tree, st.indication)):
+            lines.append(f"  - {ch.direction}")
+            lines.extend(_witness(ch.facts, texts))
+            lines.extend(_deciders("old", ch.old_outcome, ch.old_deciding))
+            lines.extend(_deciders("new", ch.new_outcome, ch.new_deciding))
     for au in report.authorization:
-        lines.append(f"authorization {au.field}: {au.old} -> {au.new}")
+        lines.append(f"authorization {au.indication} {au.field}: {au.old} -> {au.new}")
     if report.exit_code == 0:
         lines.append("No outcome changes.")
     return strip_control("\n".join(lines) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ...model.policy import PolicyDocument, Source
 from ..blocks import RawDocument
 from .codes import codes
+from .conditions import conditions
 from .coverage import coverage
 from .criteria import criteria
 from .dosing import dosing
@@ -70,4 +71,5 @@ PIPELINE: tuple[Step, ...] = (
     formulary,
     coverage,
     tidy_warnings,
+    conditions,
 )
