@@ -75,7 +75,9 @@ def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]
     """(policy key, effective date, notes) under which ``doc`` is stored (see module doc)."""
     meta = doc.policy
     number, notes = policy_series(doc)
-    if number and squash(number):
+    if notes and number:  # a series is our own name, not printed: its folder-safe form
+        key = _slug(number, lower=False)
+    elif number and squash(number):
         key, note = policy_key(number)
         notes.extend([note] if note else [])
     elif key := _slug(meta.name or "", lower=True):
