@@ -26,3 +26,16 @@ class StoreError(PolicyToolsError):
 
 class ConflictError(StoreError):
     """A different source claims an already stored policy number and effective date."""
+
+
+class BudgetError(InputError):
+    """A source went over an extraction budget (time, characters, stream size, objects).
+
+    ``transient`` is true for the wall-time budget, which depends on the machine's load:
+    a caller caching bad inputs must not remember such a failure as a property of the bytes.
+    """
+
+    def __init__(self, path: str | Path, cause: str, budget: str, transient: bool) -> None:
+        self.budget = budget
+        self.transient = transient
+        super().__init__(path, cause)
