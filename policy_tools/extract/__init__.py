@@ -22,9 +22,10 @@ from .assemble import assemble
 from .blocks import RawDocument
 from .readers.html import read_html
 from .readers.markdown import read_markdown
-from .readers.pdf import PageProgress, read_pdf
+from .readers.pdf import LIBRARY_LOGGERS, PageProgress, read_pdf
 
 __all__ = [
+    "LIBRARY_LOGGERS",
     "Budgets",
     "PageProgress",
     "detect_format",

@@ -38,13 +38,14 @@ from .pdf_pages import PageData, read_page
 from .pdf_running import page_headers, split_running_lines, title
 from .pdf_streams import font_descents, has_eof_marker, largest_stream
 
-__all__ = ["PageProgress", "read_pdf", "read_pdf_pages"]
+__all__ = ["LIBRARY_LOGGERS", "PageProgress", "read_pdf", "read_pdf_pages"]
 
 PageProgress = Callable[[int, int], None]  # (pages done, pages in the file)
 _MIB = 1 << 20
 
-for _name in ("pypdfium2", "pdfminer", "pdfplumber"):  # library chatter never reaches users
-    logging.getLogger(_name).setLevel(logging.ERROR)
+LIBRARY_LOGGERS = ("pypdfium2", "pdfminer", "pdfplumber")
+for _name in LIBRARY_LOGGERS:  # library chatter never reaches users (``-v`` lets it through)
+    logging.getLogger(_name).setLevel(logging.CRITICAL)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,14 @@ def _warnings(pages: list[PageData]) -> list[Warning]:
                 Warning(
                     code="unmapped_glyphs",
                     message=f"{p.unmapped} glyph(s) without a Unicode mapping were left out",
+                    page=p.number,
+                )
+            )
+        if p.controls:
+            warnings.append(
+                Warning(
+                    code="control_characters",
+                    message=f"{p.controls} control character(s) in the text were left out",
                     page=p.number,
                 )
             )

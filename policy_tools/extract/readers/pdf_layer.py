@@ -132,7 +132,7 @@ class _Font:
     name: str
     descent: float  # per unit of font size
     symbolic: bool
-    widths: dict[int, float] = field(default_factory=dict)
+    widths: dict[int, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -206,24 +206,41 @@ class _CharReader:
             )
         return got
 
-    def advance(self, run: _Run, code: int) -> float:
-        """The glyph's advance width in text space (pdfminer's ``adv``)."""
-        font = run.font
-        width = font.widths.get(code)
-        if width is None:
+    def width(self, run: _Run, code: int) -> float | None:
+        """The glyph's advance width per unit of size (None: the font has no such glyph)."""
+        widths = run.font.widths
+        if code not in widths:
             ok = pdfium_c.FPDFFont_GetGlyphWidth(
                 pdfium_c.FPDFTextObj_GetFont(run.handle),
                 code,
                 ctypes.c_float(1.0),
                 ctypes.byref(self._f),
             )
-            width = font.widths[code] = self._f.value if ok else 0.0
-        return width * run.size
+            # a zero width for a printed glyph means PDFium found no such glyph either
+            widths[code] = self._f.value if ok and (self._f.value or code == 0x20) else None
+        return widths[code]
+
+    def advance(self, i: int, text: str, run: _Run) -> tuple[str, float]:
+        """The character's text and advance width in text space (pdfminer's ``adv``).
+
+        PDFium names the glyph "hyphen" U+2010 where pdfminer (and the Adobe glyph list)
+        read "-": the font then knows no U+2010 glyph, and the character is its "-".
+        """
+        width = self.width(run, ord(text[0]))
+        if width is None and text == "\u2010":
+            width = self.width(run, 0x2D)
+            text = "-" if width is not None else text
+        if width is None:  # no reverse map: PDFium's box of the glyph says how wide it is
+            box = pdfium_c.FS_RECTF()
+            pdfium_c.FPDFText_GetLooseCharBox(self.tp, i, box)
+            scale = run.matrix[0] or 1.0
+            return text, (box.right - self._x.value) / scale
+        return text, width * run.size
 
     def char(self, i: int, text: str, code: int, run: _Run) -> Obj:
         pdfium_c.FPDFText_GetCharOrigin(self.tp, i, self._x, self._y)
         ox, oy = self._x.value, self._y.value
-        adv = self.advance(run, ord(text) if code == 0x02 else code)
+        text, adv = self.advance(i, text, run)
         size = run.size
         lo, hi = run.font.descent * size, run.font.descent * size + size
         a, b, c, d, _, _ = run.matrix

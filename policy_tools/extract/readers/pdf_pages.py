@@ -87,12 +87,13 @@ class PageData:
     table_lines: list[Line] = field(default_factory=list)
     unmapped: int = 0  # glyphs without a Unicode mapping, dropped
     bullets: int = 0  # unmapped symbol glyphs read as list bullets
+    controls: int = 0  # control characters left out of the text
 
 
 def read_page(layer: PageLayer) -> PageData:
     """Lines and tables of one page read by PDFium."""
     data = PageData(number=layer.number, width=layer.width, height=layer.height)
-    data.unmapped, data.bullets = layer.unmapped, layer.bullets
+    data.unmapped, data.bullets, data.controls = layer.unmapped, layer.bullets, layer.controls
     chars = layer.chars
     if not chars:
         return data
