@@ -111,26 +111,6 @@ def cli(verbose: bool) -> None:
         app.show_library_logs()
 
 
-class _PageBar:
-    """Pages read inside one file: a progress bar on a terminal, nothing otherwise."""
-
-    def __init__(self, tty: bool) -> None:
-        self.tty = tty
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total < 2:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label="Reading pages", file=sys.stderr)
-            self.bar.render_progress()
-        self.bar.update(1)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.render_finish()
-
-
 def budget_options(func: F) -> F:
     """``--max-seconds`` and the other extraction budgets (defaults in settings.Budgets)."""
     for name, kind, what in reversed(
@@ -197,6 +177,18 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.render_finish()
+
+
+class _PageBar(_Progress):
+    """Pages read inside one file: a progress bar on a terminal, nothing otherwise."""
+
+    def __call__(self, done: int, total: int, res: FileResult | None = None) -> None:
+        if not self.tty or total < 2:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Reading pages", file=sys.stderr)
+            self.bar.render_progress()
+        self.bar.update(1)
 
 
 @cli.command()

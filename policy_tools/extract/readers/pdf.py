@@ -87,22 +87,13 @@ def _warnings(pages: list[PageData]) -> list[Warning]:
         if not p.lines and not p.tables and not p.header_lines
     ]
     for p in pages:
-        if p.unmapped:
-            warnings.append(
-                Warning(
-                    code="unmapped_glyphs",
-                    message=f"{p.unmapped} glyph(s) without a Unicode mapping were left out",
-                    page=p.number,
-                )
-            )
-        if p.controls:
-            warnings.append(
-                Warning(
-                    code="control_characters",
-                    message=f"{p.controls} control character(s) in the text were left out",
-                    page=p.number,
-                )
-            )
+        for code, count, what in (
+            ("unmapped_glyphs", p.unmapped, "glyph(s) without a Unicode mapping"),
+            ("control_characters", p.controls, "control character(s) in the text"),
+        ):
+            if count:
+                message = f"{count} {what} were left out"
+                warnings.append(Warning(code=code, message=message, page=p.number))
     return warnings
 
 

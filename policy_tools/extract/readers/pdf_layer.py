@@ -32,12 +32,13 @@ from __future__ import annotations
 import ctypes
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+import pypdfium2_raw.bindings as pdfium_bindings
 
 from ...settings import SETTINGS
 from .pdf_streams import base_font
@@ -127,6 +128,27 @@ def _mul(m1: Matrix, m2: Matrix) -> Matrix:
 # ---------------------------------------------------------------- characters
 
 
+def _address_function() -> Callable[[Any, int], int | None]:
+    """``FPDFText_GetTextObject`` returning the object's address as an int.
+
+    The character loop asks for it once per character; the binding's own version
+    returns a pointer object that costs a ctypes cast each time (5x slower).
+    """
+    libs = getattr(pdfium_bindings, "_libs", None)
+    lib = libs.get("pdfium") if isinstance(libs, dict) else None
+    if lib is None:
+        return lambda tp, i: (
+            ctypes.cast(pdfium_c.FPDFText_GetTextObject(tp, i), ctypes.c_void_p).value
+        )
+    fn = lib["FPDFText_GetTextObject"]  # a fresh function object: its own restype
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = [pdfium_c.FPDF_TEXTPAGE, ctypes.c_int]
+    return fn  # type: ignore[no-any-return]
+
+
+_object_address = _address_function()
+
+
 @dataclass
 class _Font:
     name: str
@@ -184,12 +206,12 @@ class _CharReader:
 
     def text_object(self, index: int) -> _Run | None:
         """The text object (run) of character ``index``: matrix, size, font; cached."""
-        obj = pdfium_c.FPDFText_GetTextObject(self.tp, index)
-        if not obj:
+        key = _object_address(self.tp, index)
+        if not key:
             return None
-        key = ctypes.cast(obj, ctypes.c_void_p).value or 0
         got = self.objects.get(key)
         if got is None:
+            obj = ctypes.cast(key, pdfium_c.FPDF_PAGEOBJECT)
             m = self._m
             pdfium_c.FPDFText_GetMatrix(self.tp, index, m)
             matrix: Matrix = (m.a, m.b, m.c, m.d, 0.0, 0.0)
