@@ -85,16 +85,18 @@ class Budgets:
     (``POLICY_TOOLS_MAX_SECONDS`` ...)."""
 
     max_seconds: float = knob(
-        300.0, "wall time of one file; TennCare's 279 pages take about 15 s on 2 cores"
+        300.0, "wall time of one file; the 279-page TennCare PDL takes well under a minute"
     )
     max_chars_per_page: int = knob(
-        200_000, "characters on one page; the densest corpus page (TennCare) has about 9,000"
+        200_000, "characters on one page; the densest corpus page (UHC rituximab p. 17) has 6,433"
     )
     max_stream_mb: float = knob(
-        64.0, "decompressed size of one stream (MiB); the largest corpus stream is under 1 MiB"
+        16.0,
+        "inflated size of one non-image stream (MiB); the largest in the corpus is 125 KB, and "
+        "PDFium keeps about 100 bytes per character of a page's text",
     )
     max_objects_per_page: int = knob(
-        200_000, "layout objects (paths, text runs, images) on one page; corpus max about 3,000"
+        200_000, "layout objects (paths, text runs, forms) on one page; the corpus has 904 at most"
     )
 
 

@@ -9,13 +9,14 @@ The page is kept as plain data only, so a long document stays small in memory.
 from __future__ import annotations
 
 import statistics
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 from pdfplumber.table import Table, TableFinder
-from pdfplumber.utils.text import chars_to_textmap
+from pdfplumber.utils.text import chars_to_textmap, extract_text
 
 from ...model.policy import Box
 from ...settings import SETTINGS
@@ -28,6 +29,7 @@ __all__ = [
     "PageData",
     "TableData",
     "band_of",
+    "cell_texts",
     "inside_any",
     "read_page",
     "rows_without",
@@ -103,7 +105,7 @@ def read_page(layer: PageLayer) -> PageData:
             c["text"] = "^" + c["text"]
     stand_in = SimpleNamespace(chars=chars, edges=layer.edges, bbox=layer.bbox)
     found = [_own_chars(t, chars) for t in TableFinder(stand_in).tables]  # type: ignore[arg-type]
-    texts = [t.extract() for t in found]
+    texts = [cell_texts(t) for t in found]
     tables = [(t, x) for t, x in zip(found, texts, strict=True) if _is_real_table(x)]
     boxes = [t.bbox for t, _ in tables]
     textmap = chars_to_textmap(
@@ -122,6 +124,39 @@ def read_page(layer: PageLayer) -> PageData:
     return data
 
 
+def cell_texts(table: Table) -> list[list[str | None]]:
+    """pdfplumber's ``Table.extract()``, the same texts, with the characters bucketed by
+    row first (``extract`` tests every character against every row: on a page-long
+    table that is most of the reading time).
+
+    A character belongs to a row, then a cell, when its centre lies in the half-open box,
+    as in ``extract``; each cell's characters keep the page order pdfplumber sees.
+    """
+    chars = table.page.chars
+    centres = [((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2) for c in chars]
+    order = sorted(range(len(chars)), key=lambda i: centres[i][1])
+    keys = [centres[i][1] for i in order]
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        x0, top, x1, bottom = row.bbox
+        picked = sorted(order[bisect_left(keys, top) : bisect_left(keys, bottom)])
+        in_row = [i for i in picked if x0 <= centres[i][0] < x1]
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            cx0, ctop, cx1, cbottom = cell
+            own = [
+                chars[i]
+                for i in in_row
+                if cx0 <= centres[i][0] < cx1 and ctop <= centres[i][1] < cbottom
+            ]
+            texts.append(extract_text(own) if own else "")
+        out.append(texts)
+    return out
+
+
 def _own_chars(table: Table, chars: list[dict[str, Any]]) -> Table:
     """The table with only the characters whose centre lies in its box (what pdfplumber's
     ``Table.extract`` would pick from the whole page, found once instead of per row)."""
@@ -136,8 +171,9 @@ def _own_chars(table: Table, chars: list[dict[str, Any]]) -> Table:
 
 def _table_data(table: Any, texts: list[list[str | None]], band: list[Line]) -> TableData:
     chars = table.page.chars
-    grid = [row.cells for row in table.rows]
-    row_boxes = [tuple(row.bbox) for row in table.rows]
+    rows = table.rows  # a property pdfplumber computes anew on every access
+    grid = [row.cells for row in rows]
+    row_boxes = [tuple(row.bbox) for row in rows]
     reach = [b for b in row_boxes if any(_overlaps(b, ln) for ln in band)]
     return TableData(
         bbox=table.bbox,
@@ -145,8 +181,22 @@ def _table_data(table: Any, texts: list[list[str | None]], band: list[Line]) -> 
         row_boxes=row_boxes,
         cells=list(table.cells),
         texts=texts,
-        band_chars=[c for c in chars if reach and inside_any(c, reach)],
+        band_chars=_chars_near(chars, reach),
     )
+
+
+def _chars_near(chars: list[dict[str, Any]], boxes: list[BBox]) -> list[dict[str, Any]]:
+    """The characters whose centre lies within a point of one of ``boxes``."""
+    if not boxes:
+        return []
+    out = []
+    for c in chars:
+        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        for b in boxes:
+            if b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1:
+                out.append(c)
+                break
+    return out
 
 
 def _overlaps(box: tuple[float, ...], ln: Line) -> bool:
@@ -167,7 +217,7 @@ def rows_without(table: TableData, lines: list[Line]) -> list[list[str]]:
     boxes = [(ln.x0 - 0.5, ln.top - 0.5, ln.x1 + 0.5, ln.bottom + 0.5) for ln in lines]
     kept = SimpleNamespace(chars=[c for c in table.band_chars if not inside_any(c, boxes)])
     reread = Table(kept, table.cells)  # type: ignore[arg-type]
-    fresh = reread.extract()
+    fresh = cell_texts(reread)
     touched = [any(_overlaps(tuple(row.bbox), ln) for ln in lines) for row in reread.rows]
     texts = [new if hit else old for new, old, hit in zip(fresh, table.texts, touched, strict=True)]
     return table_rows(texts, [row.cells for row in reread.rows])
