@@ -233,7 +233,10 @@ def _chunks(total: int, jobs: int) -> list[list[int]]:
 
 def _parallel(job: _Job, total: int, jobs: int) -> Iterator[PageData]:
     """Pages read by ``jobs`` worker processes, yielded in page order."""
-    context = multiprocessing.get_context("spawn")
+    # fork where there is one: a worker starts at once instead of importing everything
+    # again; PDFium holds no open document of the parent at this point
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_worker_init, initargs=(job,)
     )
