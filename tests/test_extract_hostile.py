@@ -8,6 +8,7 @@ Peak memory is measured on a separate process with ``/usr/bin/time -v``.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from pdf_builder import (
 
 from policy_tools.cli import cli
 from policy_tools.errors import BudgetError, InputError
-from policy_tools.extract import extract_file, read_raw, resolve_budgets
+from policy_tools.extract import LIBRARY_LOGGERS, extract_file, read_raw, resolve_budgets
 from policy_tools.settings import SETTINGS
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -312,4 +313,21 @@ def test_extract_cli_jobs_option(tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     assert run_extract(PDF_2026, a).exit_code == 0
     assert run_extract(PDF_2026, b, "--jobs", "2").exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_verbose_flag_lets_library_logs_through(tmp_path: Path) -> None:
+    """``-v`` is accepted before any command and the extraction is the same."""
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert run_extract(PDF_2025, a).exit_code == 0
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(cli, ["-v", "extract", str(PDF_2025), "-o", str(b)])
+        assert logging.getLogger("pdfminer").level == logging.INFO
+    finally:  # leave logging as the other tests expect it
+        root.handlers[:], root.level = handlers, level
+        for name in LIBRARY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+    assert result.exit_code == 0, result.output
     assert a.read_bytes() == b.read_bytes()
