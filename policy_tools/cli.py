@@ -131,17 +131,17 @@ def budget_options(func: F) -> F:
     return func
 
 
+def jobs_option(what: str) -> Callable[[F], F]:
+    """``-j/--jobs N``: how many processes do the work."""
+    return click.option(
+        "-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help=what
+    )
+
+
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @output_option
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Read the pages of a PDF in this many processes (same output for any value).",
-)
+@jobs_option("Read the pages of a PDF in this many processes (same output for any value).")
 @budget_options
 @handle_errors
 def extract(source: Path, output: Path | None, jobs: int, **budgets: float | None) -> None:
@@ -195,14 +195,7 @@ class _PageBar(_Progress):
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
 @click.option("--replace", is_flag=True, help="Overwrite a stored revision from another source.")
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Extract in this many parallel processes.",
-)
+@jobs_option("Extract in this many parallel processes.")
 @click.option("--no-reports", is_flag=True, help="Do not write change reports for new revisions.")
 @click.option(
     "--reports-dir",
