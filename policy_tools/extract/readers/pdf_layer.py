@@ -375,8 +375,11 @@ def _restore_spaces(chars: list[Obj]) -> list[Obj]:
         if prev is not None and ch["text"] != " ":
             if prev.get("placed") is False and len(out) > 1:
                 before = out[-2]
-                x = max(before["x0"], min(before["x1"], ch["x0"]))
-                out[-1] = {**before, "text": " ", "x0": x, "x1": x}
+                if before["upright"] and before["x0"] <= ch["x0"]:
+                    x = max(before["x0"], min(before["x1"], ch["x0"]))  # between the two
+                    out[-1] = {**before, "text": " ", "x0": x, "x1": x}
+                else:  # rotated or right-to-left: the space shares the box it follows
+                    out[-1] = {**before, "text": " "}
             elif prev["text"] != " ":
                 gap = ch["x0"] - prev["x1"]
                 size = max(prev["size"], ch["size"])
