@@ -6,6 +6,7 @@ turns a ``PolicyToolsError`` into a one-line message and exit code.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .export import FORMATS as EXPORT_FORMATS
 from .export import Witness, export_document
-from .extract import extract_file
+from .extract import LIBRARY_LOGGERS, PageProgress, extract_file, resolve_budgets
 from .io import sha256_file, write_output
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
@@ -60,13 +61,28 @@ __all__ = [
     "revisions",
     "schema",
     "show",
+    "show_library_logs",
     "store_path",
     "write_reports",
 ]
 
 
-def extract(source: Path) -> PolicyDocument:
-    return extract_file(source)
+def extract(
+    source: Path,
+    *,
+    jobs: int = 1,
+    budgets: dict[str, float | None] | None = None,
+    progress: PageProgress | None = None,
+) -> PolicyDocument:
+    """Extract one file; ``budgets`` overrides the defaults and environment by name."""
+    limits = resolve_budgets(budgets)
+    return extract_file(source, budgets=limits, jobs=jobs, progress=progress)
+
+
+def show_library_logs() -> None:
+    """Let the PDF libraries' log lines through (``-v``; the CLI's handler prints them)."""
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def load_pair(

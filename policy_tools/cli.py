@@ -173,19 +173,55 @@ def configure_logging(verbose: bool) -> None:
 def cli(verbose: bool) -> None:
     """Version, compare and audit clinical medical policies published as PDFs."""
     configure_logging(verbose)
+    if verbose:
+        app.show_library_logs()
+
+
+def budget_options(func: F) -> F:
+    """``--max-seconds`` and the other extraction budgets (defaults in settings.Budgets)."""
+    for name, kind, what in reversed(
+        [
+            ("max-seconds", float, "Wall time for one file, in seconds."),
+            ("max-chars-per-page", int, "Characters on one page."),
+            ("max-stream-mb", float, "Decompressed size of one PDF stream, in MiB."),
+            ("max-objects-per-page", int, "Layout objects (paths, text runs) on one page."),
+        ]
+    ):
+        env = "POLICY_TOOLS_" + name.upper().replace("-", "_")
+        func = click.option(
+            f"--{name}",
+            type=click.FloatRange(min=0, min_open=True) if kind is float else click.IntRange(1),
+            default=None,
+            help=f"{what} Default from ${env}, else the built-in budget.",
+        )(func)
+    return func
+
+
+def jobs_option(what: str) -> Callable[[F], F]:
+    """``-j/--jobs N``: how many processes do the work."""
+    return click.option(
+        "-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64), help=what
+    )
 
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path))
 @output_option
+@jobs_option("Read the pages of a PDF in this many processes (same output for any value).")
+@budget_options
 @handle_errors
-def extract(source: Path, output: Path | None) -> None:
+def extract(source: Path, output: Path | None, jobs: int, **budgets: float | None) -> None:
     """Extract SOURCE (PDF, Markdown or HTML) into policy JSON.
 
     The JSON validates against policy_tools/schema/policy.schema.json. Nothing is
-    written when the source cannot be read.
+    written when the source cannot be read, or when it goes over a budget.
     """
-    emit(dumps(app.extract(source)), output)
+    bar = _PageBar(sys.stderr.isatty())
+    try:
+        doc = app.extract(source, jobs=jobs, budgets=budgets, progress=bar)
+    finally:
+        bar.close()
+    emit(dumps(doc), output)
 
 
 class _Progress:
@@ -209,6 +245,18 @@ class _Progress:
             self.bar.render_finish()
 
 
+class _PageBar(_Progress):
+    """Pages read inside one file: a progress bar on a terminal, nothing otherwise."""
+
+    def __call__(self, done: int, total: int, res: FileResult | None = None) -> None:
+        if not self.tty or total < 2:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Reading pages", file=sys.stderr)
+            self.bar.render_progress()
+        self.bar.update(1)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
@@ -218,14 +266,7 @@ class _Progress:
     is_flag=True,
     help="Keep a copy of each stored PDF in <store>/.sources (serve shows its pages).",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Extract in this many parallel processes.",
-)
+@jobs_option("Extract in this many parallel processes.")
 @click.option("--no-reports", is_flag=True, help="Do not write change reports for new revisions.")
 @click.option(
     "--reports-dir",

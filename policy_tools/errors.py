@@ -45,3 +45,19 @@ class OutputError(PolicyToolsError):
         self.path = str(path)
         reason = err.strerror or (str(err.args[0]) if err.args else str(err))
         super().__init__(f"cannot write {self.path}: {reason}")
+
+
+class BudgetError(InputError):
+    """A source went over an extraction budget (time, characters, stream size, objects).
+
+    ``transient`` is true for the wall-time budget, which depends on the machine's load:
+    a caller caching bad inputs must not remember such a failure as a property of the bytes.
+    """
+
+    def __init__(self, path: str | Path, cause: str, budget: str, transient: bool) -> None:
+        self.budget = budget
+        self.transient = transient
+        super().__init__(path, cause)
+        # never remembered as bad bytes: the time budget depends on load, and every
+        # budget can be raised by the user (--max-seconds, ...) for the next run
+        self.deterministic = False

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 __all__ = [
+    "BUDGET_ENV",
     "SETTINGS",
     "AssembleSettings",
+    "Budgets",
     "CodegenSettings",
     "FormularySettings",
     "HtmlSettings",
@@ -68,6 +70,45 @@ class PdfSettings:
     prominent_step: float = knob(0.5, "points above the body size that make a heading prominent")
     title_lines: int = knob(15, "first lines of page 1 searched for the document title")
     title_gap: float = knob(4.0, "line gaps (in font sizes) that end a wrapped title")
+    space_gap: float = knob(
+        0.1,
+        "a gap of this fraction of the font size where PDFium dropped a printed space is a "
+        "word space (corpus: printed spaces leave >= 0.1 em, letters of a word <= 0.07 em)",
+    )
+    page_chunk: int = knob(16, "pages one worker reads per task with --jobs (load balance vs IPC)")
+    word_gap: float = knob(
+        3.0, "points between two characters that always part words (pdfplumber's x_tolerance)"
+    )
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """Per-file limits of an extraction (issue 12); each can be overridden per call, on the
+    command line (``extract --max-seconds`` ...) or by an environment variable
+    (``POLICY_TOOLS_MAX_SECONDS`` ...)."""
+
+    max_seconds: float = knob(
+        300.0, "wall time of one file; the 279-page TennCare PDL takes well under a minute"
+    )
+    max_chars_per_page: int = knob(
+        200_000, "characters on one page; the densest corpus page (UHC rituximab p. 17) has 6,433"
+    )
+    max_stream_mb: float = knob(
+        16.0,
+        "inflated size of one non-image stream (MiB); the largest in the corpus is 125 KB, and "
+        "PDFium keeps about 100 bytes per character of a page's text",
+    )
+    max_objects_per_page: int = knob(
+        200_000, "layout objects (paths, text runs, forms) on one page; the corpus has 904 at most"
+    )
+
+
+BUDGET_ENV = {
+    "max_seconds": "POLICY_TOOLS_MAX_SECONDS",
+    "max_chars_per_page": "POLICY_TOOLS_MAX_CHARS_PER_PAGE",
+    "max_stream_mb": "POLICY_TOOLS_MAX_STREAM_MB",
+    "max_objects_per_page": "POLICY_TOOLS_MAX_OBJECTS_PER_PAGE",
+}
 
 
 @dataclass(frozen=True)
@@ -262,6 +303,7 @@ class StoreSettings:
 @dataclass(frozen=True)
 class Settings:
     pdf: PdfSettings = field(default_factory=PdfSettings)
+    budgets: Budgets = field(default_factory=Budgets)
     html: HtmlSettings = field(default_factory=HtmlSettings)
     assemble: AssembleSettings = field(default_factory=AssembleSettings)
     match: MatchSettings = field(default_factory=MatchSettings)

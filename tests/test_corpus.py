@@ -8,6 +8,8 @@ from the extractor's output. The 277-page TennCare PDF is extracted once, in one
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +93,18 @@ def test_extracts_valid_document(
     assert doc.source.pages == int(row["pages"])
     assert_valid(doc)
     assert page_problems(doc) == []
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_ids(ROWS))
+def test_no_glyph_placeholders_or_control_characters(
+    row: dict[str, str], corpus_doc: Callable[[str], PolicyDocument]
+) -> None:
+    """Text hygiene (issue 10): no "(cid:NNN)" and no C0/C1 or bidi controls anywhere."""
+    text = corpus_doc(row["file"]).model_dump_json()
+    assert "(cid:" not in text
+    decoded = json.loads(text)
+    controls = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    assert not controls.search(json.dumps(decoded, ensure_ascii=False))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_ids(ROWS))
