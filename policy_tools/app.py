@@ -14,7 +14,6 @@ from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .export import FORMATS as EXPORT_FORMATS
 from .export import Witness, export_document
-from .extract import extract_file
 from .io import sha256_file, write_output
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
@@ -40,6 +39,7 @@ from .store import (
     revision_path,
     storage_key,
 )
+from .store.extraction import extract_file
 from .store.ingest import Progress
 
 __all__ = [
