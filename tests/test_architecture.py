@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -205,6 +207,27 @@ def test_every_lazy_import_gives_its_measurement() -> None:
     for (module, target), reason in LAZY_IMPORTS.items():
         assert module in MODULES, module
         assert figure.search(reason), (module, target, reason)
+
+
+def test_commands_that_read_json_do_not_load_the_lazy_dependencies() -> None:
+    """Start the CLI and diff two JSON revisions in a fresh interpreter: none of the
+    lazily imported stacks (web, extraction, FHIR models) may be loaded."""
+    golden = PACKAGE.parent / "extracted" / "MP-RX-FP-171-25"
+    pair = [str(golden / "2025-08-08.json"), str(golden / "2026-05-06.json")]
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from policy_tools.cli import cli\n"
+        f"args = ['diff', *{pair!r}]\n"
+        "result = CliRunner().invoke(cli, args)\n"
+        "assert result.exit_code == 1, result.output\n"
+        "heavy = ('policy_tools.web', 'policy_tools.extract', 'fhir', 'starlette', 'uvicorn',\n"
+        "         'pypdfium2', 'pdfplumber', 'pdfminer', 'markdown_it', 'lxml')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_only_the_cli_imports_click() -> None:
