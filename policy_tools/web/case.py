@@ -41,7 +41,7 @@ from typing import Any, Literal
 
 from ..codegen.compile import TREES, compile_policy, policy_data
 from ..codegen.outcomes import OutcomeReport, outcome_report
-from ..codegen.runtime import Decision, FactError, Outcome, Policy, Reason, decide, reasons_text
+from ..codegen.runtime import Criterion, FactError, Outcome, Policy, Reason, decide, reasons_text
 from ..compare.indications import pair_indications
 from ..errors import PolicyToolsError
 from ..export.fhir import FACT_SYSTEM, OTHER, questionnaire
@@ -54,14 +54,20 @@ __all__ = [
     "INDICATION",
     "OTHER",
     "SIDES",
+    "TYPED_GROUP",
+    "Answers",
     "Asked",
     "CaseModel",
     "CaseResult",
+    "IndicationChoice",
     "Question",
     "Suggestion",
+    "Suggestions",
     "Verdict",
     "answers_query",
     "case_model",
+    "merged_questions",
+    "read_answers",
     "suggested_cases",
     "try_case",
 ]
@@ -78,6 +84,13 @@ INDICATION = "indication"  # form field: which indication (empty: any)
 CLOSED_WORLD = "closed_world"  # form field: unanswered criteria count as not met
 _CODE_SPLIT = re.compile(r"[\s,;]+")
 _NONE_WORDS = ("none", "-")  # a code list answered "none of them"
+# the input of a Questionnaire item type ("choice": one choice, or several when it repeats)
+_ITEM_KINDS: dict[str, Kind] = {
+    "boolean": "boolean",
+    "integer": "integer",
+    "decimal": "decimal",
+    "open-choice": "codes",
+}
 # generality of an input when two revisions ask one fact differently (higher wins)
 _KIND_RANK: dict[Kind, int] = {
     "boolean": 0,
@@ -120,9 +133,6 @@ class Question:
         sides = {a.side for a in self.asks}
         return "both" if len(sides) == 2 else next(iter(sides))
 
-    def on(self, side: Side) -> tuple[Asked, ...]:
-        return tuple(a for a in self.asks if a.side == side)
-
 
 @dataclass(frozen=True)
 class IndicationChoice:
@@ -141,11 +151,8 @@ class CaseModel:
     questions: tuple[Question, ...]
     policies: dict[Side, Policy | None]  # None: the revision's criteria could not be read
     indications: tuple[IndicationChoice, ...]
-    reads: dict[Side, frozenset[str]]  # the fact keys each revision's criteria read
+    reads: dict[Side, frozenset[str]]  # the criterion ids and typed fact keys of each side
     unreadable: dict[Side, str] = field(default_factory=dict)  # why, per side
-
-    def question(self, name: str) -> Question | None:
-        return next((q for q in self.questions if q.name == name), None)
 
 
 # ------------------------------------------------------------------------- questions
@@ -171,12 +178,8 @@ def _fact_key(item: Mapping[str, Any]) -> str | None:
 
 
 def _kind(item: Mapping[str, Any]) -> Kind:
-    kind = item.get("type")
-    if kind in ("integer", "decimal", "boolean"):
-        return str(kind)  # type: ignore[return-value]
-    if kind == "open-choice":
-        return "codes"
-    return "choices" if item.get("repeats") else "choice"
+    found = _ITEM_KINDS.get(str(item.get("type")))
+    return found or ("choices" if item.get("repeats") else "choice")
 
 
 def _options(item: Mapping[str, Any]) -> list[str]:
@@ -184,9 +187,9 @@ def _options(item: Mapping[str, Any]) -> list[str]:
     return [c for c in codes if c != OTHER]
 
 
-def _side_questions(doc: PolicyDocument, side: Side) -> list[Question]:
-    """The questions of one revision's Questionnaire, in its order."""
-    resource = json.loads(questionnaire(policy_data(doc), doc.policy.name))
+def _side_questions(data: Mapping[str, Any], title: str | None, side: Side) -> list[Question]:
+    """The questions of one revision's Questionnaire (of its ``policy_data``), in order."""
+    resource = json.loads(questionnaire(data, title))
     out = []
     for group, item in _items(resource.get("item", []), ""):
         asked = Asked(
@@ -245,11 +248,12 @@ def case_model(old: PolicyDocument, new: PolicyDocument) -> CaseModel:
             policies[side], reads[side] = None, frozenset()
             unreadable[side] = "its criteria could not be read (no criteria tree was extracted)"
             continue
-        policy = compile_policy(doc)
+        data = policy_data(doc)
+        policy = compile_policy(data)
         policies[side] = policy
         typed = {c.cond.fact for c in policy.criteria.values() if c.cond is not None}
         reads[side] = frozenset(typed | set(policy.criteria))
-        per_side.append(_side_questions(doc, side))
+        per_side.append(_side_questions(data, doc.policy.name, side))
     return CaseModel(
         merged_questions(per_side), policies, _indication_choices(old, new), reads, unreadable
     )
@@ -331,8 +335,9 @@ def read_answers(model: CaseModel, params: Sequence[tuple[str, str]]) -> Answers
     facts: dict[str, Any] = {}
     given: dict[str, tuple[str, ...]] = {}
     ignored: list[str] = []
+    asked = {q.name: q for q in model.questions}
     for name, texts in grouped.items():
-        q = model.question(name)
+        q = asked.get(name)
         if q is None:
             ignored.append(name)
             continue
@@ -376,33 +381,12 @@ class Verdict:
     months: int | None
     reasons: tuple[Reason, ...]  # the deciding criteria (met / not met / excluded)
     to_ask: tuple[Reason, ...]  # undetermined: the fewest criteria still to ask
-    missing: tuple[Reason, ...]  # undetermined: every unanswered criterion that could decide
+    missing: tuple[Criterion, ...]  # undetermined: every unanswered criterion that could decide
     letter: str  # the decision as text for a letter (reasons_text)
 
 
 def _absent(tree: str, why: str) -> Verdict:
     return Verdict(tree, TREE_TITLES[tree], False, why, None, None, (), (), (), "")
-
-
-def _open(policy: Policy, decision: Decision, tree: str) -> tuple[Reason, ...]:
-    out = []
-    for cid in decision.missing:
-        crit = policy.criteria[cid]
-        key = crit.cond.fact if crit.cond is not None else None
-        out.append(
-            Reason(
-                id=cid,
-                text=crit.text,
-                page=crit.page,
-                indication=decision.indication,
-                tree=tree,
-                status="unanswered",
-                policy_number=policy.number,
-                effective_date=policy.effective_date,
-                fact=key,
-            )
-        )
-    return tuple(out)
 
 
 def _has_tree(policy: Policy, tree: str, index: int | None) -> bool:
@@ -432,7 +416,7 @@ def _verdict(
         months=d.authorization_months,
         reasons=tuple(r for r in d.reasons if r.status != "unanswered"),
         to_ask=asked,
-        missing=_open(policy, d, tree),
+        missing=tuple(policy.criteria[cid] for cid in d.missing),
         letter=reasons_text(d),
     )
 
