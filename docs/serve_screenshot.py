@@ -19,8 +19,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_web_browser import ARGS, CHROMIUM, VISIBLE_IMAGES_DRAWN, LiveServer  # noqa: E402
-from web_helpers import COMPARE, box_authorization_lines, canonical_store  # noqa: E402
+from test_web_browser import ARGS, CHROMIUM, VISIBLE_IMAGES_DRAWN, LiveServer, twin  # noqa: E402
+from web_helpers import (  # noqa: E402
+    COMPARE,
+    box_authorization_lines,
+    canonical_store,
+    find_change,
+)
 
 
 def main() -> int:
@@ -37,7 +42,10 @@ def main() -> int:
         with LiveServer(store) as live, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 860})
-            page.goto(live.url + COMPARE + "#change-C013")
+            months = find_change(
+                twin(live.url), section="criteria.authorization", field="initial_months"
+            )
+            page.goto(live.url + COMPARE + f"#change-{months.id}")
             page.wait_for_selector("rect.hl.active")
             page.wait_for_function(VISIBLE_IMAGES_DRAWN)
             page.screenshot(path=str(args.output))

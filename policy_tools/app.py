@@ -6,7 +6,7 @@ turns a ``PolicyToolsError`` into a one-line message and exit code.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from .compare import diff_documents
 from .errors import PolicyToolsError, StoreError
 from .export import FORMATS as EXPORT_FORMATS
 from .export import Witness, export_document
-from .extract import LIBRARY_LOGGERS, PageProgress, extract_file, resolve_budgets
 from .io import sha256_file, write_output
 from .model.catalog import Catalog, CatalogPolicy
 from .model.changeset import ChangeSet
@@ -41,6 +40,7 @@ from .store import (
     revision_path,
     storage_key,
 )
+from .store.extraction import extract_file, library_logs_on, resolve_budgets
 from .store.ingest import Progress
 
 __all__ = [
@@ -72,7 +72,7 @@ def extract(
     *,
     jobs: int = 1,
     budgets: dict[str, float | None] | None = None,
-    progress: PageProgress | None = None,
+    progress: Callable[[int, int], None] | None = None,  # extract.PageProgress
 ) -> PolicyDocument:
     """Extract one file; ``budgets`` overrides the defaults and environment by name."""
     limits = resolve_budgets(budgets)
@@ -81,8 +81,7 @@ def extract(
 
 def show_library_logs() -> None:
     """Let the PDF libraries' log lines through (``-v``; the CLI's handler prints them)."""
-    for name in LIBRARY_LOGGERS:
-        logging.getLogger(name).setLevel(logging.INFO)
+    library_logs_on()
 
 
 def load_pair(

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import app, web
+from . import app
 from .errors import PolicyToolsError
 from .io import dumps, write_output
 from .model.changeset import ChangeSet
@@ -524,6 +524,11 @@ def serve(store_dir: Path | None, host: str, port: int, sources: tuple[Path, ...
     (/policy/NUMBER), a comparison beside the PDF pages
     (/policy/NUMBER/compare/OLD-DATE...NEW-DATE), try a case, and upload.
     """
+    # lazy: imported eagerly, the web stack (Starlette, uvicorn, PDFium, multipart) costs
+    # every other command 0.07-0.2 s of start-up (130-160 ms under python -X importtime;
+    # see LAZY_IMPORTS in tests/test_architecture.py)
+    from . import web
+
     if not web.is_loopback(host):
         click.echo(
             f"Warning: --host {host} serves beyond this machine: anyone who can reach it "

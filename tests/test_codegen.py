@@ -118,7 +118,9 @@ def test_2025_metadata_and_table(modules: tuple[ModuleType, ModuleType]) -> None
     assert old.SOURCE_SHA256.startswith("9b5fe1eabb698ed4")
     assert old.EXTRACTOR_VERSION == EXTRACTOR_VERSION  # the version the golden was made by
     assert (old.INITIAL_MONTHS, old.REAUTHORIZATION_MONTHS) == (6, 12)
-    assert len(old.CRITERIA) == 9  # 4 initial + 1 continuation + 4 not covered (p. 2)
+    # 4 initial + 2 continuation ("when there is documentation of a positive clinical
+    # response to therapy" in the lead-in, i. the oncology note) + 4 not covered (p. 2)
+    assert len(old.CRITERIA) == 10
     age = old.CRITERIA[cid(old, "18 years of age")]
     assert (age.label, age.page, age.text) == (
         "initial.i",
@@ -161,7 +163,7 @@ def test_2025_seventeen_year_old_is_denied_by_the_age_criterion(
 
 def test_2025_continuation_and_exclusions(modules: tuple[ModuleType, ModuleType]) -> None:
     old, _ = modules
-    note = yes(old, "current oncology note")
+    note = yes(old, "current oncology note", "positive clinical response")
     renewal = old.continuation({**note, **no_exclusions(old), "age_years": 40})
     assert renewal.approved and renewal.authorization_months == 12
     assert old.continuation({}).outcome == "undetermined"
@@ -183,7 +185,8 @@ def test_2026_nothing_answered_is_undetermined_and_says_what_to_ask(
     # the shortest path (3 criteria of a brain-metastasis branch) and all 7 exclusions
     assert len(decision.to_decide) == 3 + 7
     assert set(decision.to_decide) <= set(decision.missing)
-    assert len(decision.missing) == len(new.CRITERIA) - 2  # every criterion but continuation's
+    # every criterion but continuation's three (no toxicity or progression, note, imaging)
+    assert len(decision.missing) == len(new.CRITERIA) - 3
     assert all(r.status == "unanswered" for r in decision.reasons)
     letter = new.reasons(decision)
     assert letter.startswith("Decision: undetermined (initial approval) under policy ")
@@ -255,7 +258,11 @@ def test_2026_es_sclc_needs_subsequent_single_agent(modules: tuple[ModuleType, M
 
 def test_2026_continuation_needs_note_and_imaging(modules: tuple[ModuleType, ModuleType]) -> None:
     _, new = modules
-    note = {**yes(new, "current oncology note"), **no_exclusions(new), "age_years": 50}
+    note = {
+        **yes(new, "current oncology note", "no evidence of an unacceptable toxicity"),
+        **no_exclusions(new),
+        "age_years": 50,
+    }
     imaging = cid(new, "Current imaging studies")
     assert new.continuation(note).outcome == "undetermined"
     assert new.continuation(note).to_decide == [imaging]

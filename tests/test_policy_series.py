@@ -1,6 +1,8 @@
 """Policy identity across revisions: a printed number whose trailing part counts revisions
 (UHC '2024 P 2116-18' -> '2025 P 2116-22') keys one policy in the store; the number as
-printed is kept in each revision."""
+printed is kept in each revision. The folder is the store's one-to-one key of the series
+'P 2116' (``store/keys.py``: a space is not folder-safe, so a short hash is added), and the
+series as printed names the policy in references ('P 2116@latest')."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from policy_tools import app
-from policy_tools.store import load_revision
+from policy_tools.store import load_revision, policy_key
 
 pytestmark = pytest.mark.corpus
 
@@ -21,17 +23,19 @@ def test_both_dupixent_revisions_are_one_policy(corpus_dir: Path, tmp_path: Path
     store = tmp_path / "store"
     result = app.ingest([corpus_dir / OLD, corpus_dir / NEW], store_dir=store, reports=False)
     assert result.exit_code == 0 and result.count("added") == 2
-    assert sorted(result.changed) == [("P-2116", "2024-06-01"), ("P-2116", "2025-11-01")]
+    key = policy_key("P 2116")[0]
+    assert key.startswith("P-2116~")
+    assert sorted(result.changed) == [(key, "2024-06-01"), (key, "2025-11-01")]
     catalog = app.policies(store)
     keys = [p.key for p in catalog.policies]
-    assert keys == ["P-2116"]
-    entry = app.revisions("P-2116", store)
+    assert keys == [key]
+    entry = app.revisions("P 2116", store)
     assert [r.effective_date for r in entry.revisions] == ["2024-06-01", "2025-11-01"]
-    old = load_revision("P-2116@previous", store)
-    new = load_revision("P-2116@latest", store)
+    old = load_revision("P 2116@previous", store)
+    new = load_revision("P 2116@latest", store)
     assert (old.policy.number, new.policy.number) == ("2024 P 2116-18", "2025 P 2116-22")
     assert old.policy.series == new.policy.series == "P 2116"
-    changes = app.diff("P-2116@previous", "P-2116@latest", store)
+    changes = app.diff("P 2116@previous", f"{key}@latest", store)
     assert changes.changes  # the pair is compared: three indications were added in 2025
     added = [
         c for c in changes.changes if c.section == "criteria.indications" and c.kind == "added"

@@ -11,10 +11,13 @@ initial criteria add two brain-metastasis branches.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import PDF_2025, PDF_2026
 from starlette.testclient import TestClient
-from web_helpers import COMPARE, NEW, OLD, POLICY, canonical_store, set_boxes
+from web_helpers import COMPARE, NEW, OLD, POLICY, canonical_store, find_change, set_boxes
 
 from policy_tools import app as app_mod
 from policy_tools import web
@@ -180,8 +183,11 @@ def test_compare_page(http: TestClient) -> None:
     assert {(w, h) for _, w, h in images} == {("918", "1188")}
     # no boxes in the committed extraction yet: changes are marked by their pages
     assert 'class="hl"' not in html
-    assert 'href="#hl-old-C013-0">old p. 2</a>' in html
-    assert 'href="#hl-new-C013-0">new p. 3</a>' in html
+    months = find_change(
+        http.get(COMPARE + ".json").json(), section="criteria.authorization", field="initial_months"
+    )
+    assert f'href="#hl-old-{months.id}-0">old p. 2</a>' in html
+    assert f'href="#hl-new-{months.id}-0">new p. 3</a>' in html
     assert "box not recorded" in html
 
 
@@ -197,12 +203,19 @@ def test_compare_page_marks_hand_set_boxes(store: Path) -> None:
         data["codes"][0]["box"] = [{"page": 5, "x0": 80, "top": 300, "x1": 500, "bottom": 312}]
 
     set_boxes(store, NEW, edit)
-    html = client(store).get(COMPARE).text
-    # C022 adds C7A.1 (new codes[0]): one box on new page 5, padded by 2 points
-    rect = re.search(r'<rect class="hl" id="hl-new-C022-0"[^>]*>', html)
+    http = client(store)
+    html = http.get(COMPARE).text
+    # the change adding C7A.1 (new codes[0]): one box on new page 5, padded by 2 points
+    added = find_change(
+        http.get(COMPARE + ".json").json(),
+        section="codes",
+        kind="added",
+        row_key=["ICD-10-CM", "C7A.1"],
+    )
+    rect = re.search(rf'<rect class="hl" id="hl-new-{added.id}-0"[^>]*>', html)
     assert rect is not None
     assert 'x="78.0" y="298.0" width="424.0" height="16.0"' in rect.group(0)
-    assert 'href="#change-C022"' in html
+    assert f'href="#change-{added.id}"' in html
 
 
 def test_compare_is_fast_once_images_are_cached(store: Path) -> None:
@@ -216,68 +229,293 @@ def test_compare_is_fast_once_images_are_cached(store: Path) -> None:
 
 
 # -- try a case --------------------------------------------------------------------------
+# Read off the canonical PDFs: 2025 p. 2 initial criteria (all required): i. 18 years of
+# age or older, ii. ES-SCLC, iii. progression after platinum, iv. performance status 0-2;
+# exclusions a.-d. (p. 2). 2026 p. 2: the ES-SCLC branch (i.-iv., iii. "subsequent
+# systemic therapy as a single agent") OR limited brain metastases (v.-vii.) OR extensive
+# brain metastases (viii.-x.); exclusions a.-g. on p. 3, f. "younger than 18 years".
+
+Answers = list[tuple[str, str]]
 
 
-def ids_of(http: TestClient, *starts: str) -> list[str]:
-    """Criterion ids of the case form whose text starts with one of ``starts``."""
-    questions = http.get(COMPARE + "/case.json").json()["questions"]
-    found = [q["id"] for q in questions if q["text"].startswith(starts)]
-    assert len(found) == len(starts), [q["text"] for q in questions]
+def case(http: TestClient, answers: Sequence[tuple[str, str]] = (), suffix: str = ".json") -> Any:
+    answer = http.get(COMPARE + "/case" + suffix, params=list(answers))
+    assert answer.status_code == 200, answer.text[:300]
+    return answer.json() if suffix else answer.text
+
+
+def field(http: TestClient, start: str, side: str | None = None) -> str:
+    """The form field answering the criterion whose printed text starts with ``start``."""
+    names = [
+        q["name"]
+        for q in case(http)["questions"]
+        if any(c["text"].startswith(start) and side in (None, c["side"]) for c in q["criteria"])
+    ]
+    assert len(names) == 1, (start, names)
+    return names[0]
+
+
+def exclusions(http: TestClient) -> Answers:
+    """Every exclusion of both revisions answered "does not apply"."""
+    return [
+        (q["name"], "no")
+        for q in case(http)["questions"]
+        if q["kind"] == "boolean" and q["criteria"][0]["group"].startswith("Not covered")
+    ]
+
+
+def verdict(data: dict[str, Any], side: str, tree: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(v for v in data["decisions"][side] if v["tree"] == tree)
     return found
 
 
-def decisions(data: dict[str, Any], tree: str) -> tuple[bool, bool]:
-    pick = {
-        side: next(d for d in data["decisions"][side] if d["tree"] == tree)
-        for side in data["decisions"]
-    }
-    return pick["old"]["approved"], pick["new"]["approved"]
+def texts(reasons: list[dict[str, Any]], status: str | None = None) -> list[str]:
+    return [r["text"] for r in reasons if status in (None, r["status"])]
 
 
-def test_case_old_criteria_approve_only_the_old_revision(http: TestClient) -> None:
-    met = ids_of(
-        http,
-        "Individual is 18 years of age",
-        "Individual has a diagnosis of extensive stage",
-        "Individual has experienced disease progression",
-        "Individual has performance status 0-2",
+def old_criteria_met(http: TestClient) -> Answers:
+    return [
+        ("age_years", "18"),
+        ("performance_status", "1"),
+        (field(http, "Individual has a diagnosis of extensive stage"), "yes"),
+        (field(http, "Individual has experienced disease progression"), "yes"),
+    ]
+
+
+def test_case_form_asks_what_the_questionnaires_ask(http: TestClient, store: Path) -> None:
+    """Every item of each revision's FHIR Questionnaire is one question of the form
+    (yes/no criteria by their linkId, typed items by their fact key), nothing else."""
+    questions = case(http)["questions"]
+    asked = {(c["side"], c["id"]): q for q in questions for c in q["criteria"]}
+    expected = set()
+    for side, date in (("old", OLD), ("new", NEW)):
+        resource = json.loads(app_mod.export(f"{POLICY}@{date}", "fhir-questionnaire", store))
+        for group in resource["item"]:
+            for item in group["item"]:
+                expected.add((side, item["linkId"]))
+                q = asked[(side, item["linkId"])]
+                codes = [c["code"] for c in item.get("code", [])]
+                assert q["name"] == (codes[0] if codes else item["linkId"])
+                assert q["kind"] == item["type"]
+    assert set(asked) == expected
+    (age,) = [q for q in questions if q["name"] == "age_years"]
+    assert age["kind"] == "integer"
+    assert [(c["side"], c["text"], c["page"]) for c in age["criteria"]] == [
+        ("new", "Use in individuals younger than 18 years of age", 3),
+        ("old", "Individual is 18 years of age or older", 2),
+    ]
+    html = case(http, suffix="")
+    assert 'type="number" id="f-age_years" name="age_years" step="1"' in html
+    assert html.count('value="unknown" checked') == len(questions) - 2  # the yes/no ones
+
+
+def test_case_with_nothing_answered_is_undetermined_and_says_what_to_ask(
+    http: TestClient,
+) -> None:
+    data = case(http)
+    for side in ("old", "new"):
+        for tree in ("initial", "continuation", "not_covered"):
+            v = verdict(data, side, tree)
+            assert v["outcome"] == "undetermined", (side, tree)
+            assert v["to_ask"] and all(r["text"] and r["page"] for r in v["to_ask"])
+    assert data["flips"] == []
+    html = case(http, suffix="")
+    assert "Undetermined" in html and "Still to ask" in html and "Denied" not in html
+
+
+def test_case_asks_until_each_revision_decides(http: TestClient) -> None:
+    """The old criteria met: each revision says what it still needs, then decides."""
+    old_met = old_criteria_met(http)
+    first = case(http, old_met)
+    old_excl = [r["text"] for r in verdict(first, "old", "initial")["to_ask"]]
+    assert old_excl == [
+        "Use as first-line therapy for small cell lung cancer",
+        "Use for limited-stage small cell lung cancer",
+        "Use for malignancies other than small cell lung cancer.",
+        "Use in combination with other antineoplastic agents",
+    ]
+    answered = old_met + exclusions(http)
+    second = case(http, answered)
+    old = verdict(second, "old", "initial")
+    assert (old["outcome"], old["authorization_months"]) == ("approved", 6)
+    assert len(texts(old["reasons"], "met")) == 4
+    new = verdict(second, "new", "initial")
+    assert new["outcome"] == "undetermined"
+    assert texts(new["to_ask"]) == [
+        "Requested use is as subsequent systemic therapy as a single agent"
+    ]
+    subsequent = field(http, "Requested use is as subsequent systemic therapy")
+    third = verdict(case(http, [*answered, (subsequent, "no")]), "new", "initial")
+    assert third["outcome"] == "undetermined"  # the brain-metastasis branches are open
+    assert len(third["to_ask"]) == 3 and "brain metastases" in third["to_ask"][0]["text"]
+    no_brain = [
+        (field(http, "Individual has limited brain metastases"), "no"),
+        (field(http, "Individual has extensive brain metastases"), "no"),
+    ]
+    last = case(http, [*answered, (subsequent, "no"), *no_brain])
+    new = verdict(last, "new", "initial")
+    assert new["outcome"] == "denied"
+    assert "Requested use is as subsequent systemic therapy as a single agent" in texts(
+        new["reasons"], "not met"
     )
-    data = http.get(COMPARE + "/case.json", params={"met": met}).json()
-    assert decisions(data, "initial") == (True, False)
-    assert "initial" in data["flips"]
-    old = next(d for d in data["decisions"]["old"] if d["tree"] == "initial")
-    assert old["months"] == 6 and sorted(old["because"]) == sorted(met)
-    new = next(d for d in data["decisions"]["new"] if d["tree"] == "initial")
-    assert new["lacking"] == ids_of(http, "Requested use is as subsequent systemic therapy")
-    page = http.get(COMPARE + "/case", params={"met": met})
-    assert "Approved for 6 months" in page.text and "flips" in page.text
+    assert "initial" in last["flips"]
+    html = case(http, [*answered, (subsequent, "no"), *no_brain], suffix="")
+    assert "Approved for 6 months" in html and "Denied" in html and "flips" in html
 
 
 def test_case_brain_metastases_branch_approves_only_the_new_revision(http: TestClient) -> None:
-    met = ids_of(
-        http,
-        "Individual has limited brain metastases",
-        "Requested use is as single-agent treatment",
-        "Use is for recurrent brain metastases",
+    answers = [
+        ("age_years", "67"),
+        ("performance_status", "1"),
+        (field(http, "Individual has a diagnosis of extensive stage"), "no"),
+        (field(http, "Individual has limited brain metastases"), "yes"),
+        (field(http, "Requested use is as single-agent treatment"), "yes"),
+        (field(http, "Use is for recurrent brain metastases"), "yes"),
+        *exclusions(http),
+    ]
+    data = case(http, answers)
+    old, new = verdict(data, "old", "initial"), verdict(data, "new", "initial")
+    assert old["outcome"] == "denied"
+    assert texts(old["reasons"], "not met")[0].startswith(
+        "Individual has a diagnosis of extensive stage small cell lung cancer"
     )
-    data = http.get(COMPARE + "/case.json", params={"met": met}).json()
-    assert decisions(data, "initial") == (False, True)
-    new = next(d for d in data["decisions"]["new"] if d["tree"] == "initial")
-    assert new["months"] == 12
+    assert (new["outcome"], new["authorization_months"]) == ("approved", 12)
+    assert "Use is for recurrent brain metastases" in texts(new["reasons"], "met")
 
 
-def test_case_ignores_unknown_ids_and_says_so(http: TestClient) -> None:
-    data = http.get(COMPARE + "/case.json", params={"met": ["bogus_12345678"]}).json()
-    assert data["ignored"] == 1 and data["met"] == []
-    assert "belong to neither revision" in http.get(COMPARE + "/case", params={"met": "x"}).text
+def test_case_seventeen_years_old_is_denied_by_both_with_the_age_criterion(
+    http: TestClient,
+) -> None:
+    """One typed fact answers "18 years of age or older" (2025) and the exclusion
+    "younger than 18 years" (2026): a 17-year-old is denied by both, each citing its text."""
+    data = case(http, [("age_years", "17")])
+    old, new = verdict(data, "old", "initial"), verdict(data, "new", "initial")
+    assert old["outcome"] == new["outcome"] == "denied"
+    ((text, page, fact, value),) = [
+        (r["text"], r["page"], r["fact"], r["value"]) for r in old["reasons"]
+    ]
+    assert (text, page, fact, value) == (
+        "Individual is 18 years of age or older",
+        2,
+        "age_years",
+        "17",
+    )
+    ((status, text, page),) = [(r["status"], r["text"], r["page"]) for r in new["reasons"]]
+    assert (status, text, page) == (
+        "excluded",
+        "Use in individuals younger than 18 years of age",
+        3,
+    )
+    assert "initial" not in data["flips"]
+    html = case(http, [("age_years", "17")], suffix="")
+    assert "<code>age_years</code> given as 17" in html
+    assert 'name="age_years" step="1" value="17"' in html
+
+
+def test_case_decisions_are_those_of_the_generated_modules(
+    http: TestClient, store: Path, tmp_path: Path
+) -> None:
+    """The page decides as the module ``codegen`` writes (imported and run here)."""
+    answers = [("age_years", "17"), *old_criteria_met(http)[1:], *exclusions(http)]
+    data = case(http, answers)
+    for side, date in (("old", OLD), ("new", NEW)):
+        path = tmp_path / f"criteria_{side}.py"
+        path.write_text(app_mod.codegen(f"{POLICY}@{date}", store), encoding="utf-8")
+        spec = importlib.util.spec_from_file_location(f"criteria_{side}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        mine = {
+            k: v
+            for k, v in data["answers"].items()
+            if k in module.CRITERIA or k in module.FACT_TYPES
+        }
+        for tree, run in (
+            ("initial", module.initial_approval),
+            ("continuation", module.continuation),
+        ):
+            got = run(mine)
+            v = verdict(data, side, tree)
+            assert got.outcome == v["outcome"], (side, tree)
+            assert [r.id for r in got.reasons if r.status != "unanswered"] == [
+                r["id"] for r in v["reasons"]
+            ]
+            assert got.to_decide == [r["id"] for r in v["to_ask"]]
+
+
+def test_case_closed_world_is_an_explicit_option(http: TestClient) -> None:
+    answers = old_criteria_met(http)
+    assert verdict(case(http, answers), "old", "initial")["outcome"] == "undetermined"
+    closed = case(http, [*answers, ("closed_world", "1")])
+    assert closed["closed_world"] is True
+    assert verdict(closed, "old", "initial")["outcome"] == "approved"
+    assert verdict(closed, "new", "initial")["outcome"] == "denied"
+    html = case(http, [*answers, ("closed_world", "1")], suffix="")
+    assert "Closed world: every unanswered criterion counts as not met" in html
+
+
+def test_case_ignores_unknown_fields_and_says_so(http: TestClient) -> None:
+    data = case(http, [("bogus_12345678", "yes")])
+    assert data["ignored"] == ["bogus_12345678"] and data["answers"] == {}
+    html = case(http, [("bogus_12345678", "yes")], suffix="")
+    assert "1 answer named a question neither revision asks and was ignored" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("age_years", "seventeen", "answer to age_years: expected a whole number"),
+        ("age_years", "17.5", "answer to age_years: expected a whole number"),
+        ("age_years", "nan", "answer to age_years: expected a whole number"),
+        ("performance_status", "1e999", "answer to performance_status: expected a number"),
+        ("indication", "7", "no indication '7' in this comparison"),
+    ],
+)
+def test_case_bad_answers_are_error_pages(
+    http: TestClient, name: str, value: str, problem: str
+) -> None:
+    answer = http.get(COMPARE + "/case", params={name: value})
+    assert answer.status_code == 400
+    assert problem in unescape(message(answer.text))
+
+
+def test_case_bad_yes_no_answer_is_an_error_page(http: TestClient) -> None:
+    name = field(http, "Individual has a diagnosis of extensive stage")
+    answer = http.get(COMPARE + "/case.json", params={name: "maybe"})
+    assert answer.status_code == 400
+    assert f"answer to {name}: expected yes, no or unknown" in answer.json()["error"]["message"]
 
 
 def test_case_page_offers_cases_that_flip(http: TestClient) -> None:
-    html = http.get(COMPARE + "/case").text
+    """Each offered case flips what it says it flips, with the outcomes it states."""
+    html = case(http, suffix="")
     links = re.findall(r'<a class="suggestion" href="([^"]+)">', html)
-    assert links
-    data = http.get(links[0].replace("&amp;", "&").replace("/case?", "/case.json?")).json()
-    assert data["flips"]
+    suggestions = case(http)["suggestions"]
+    assert len(links) == len(suggestions) > 0
+    assert {("initial", "newly approved"), ("initial", "newly denied")} <= {
+        (s["tree"], s["direction"]) for s in suggestions
+    }
+    for link, s in zip(links, suggestions, strict=True):
+        url = link.replace("&amp;", "&")
+        assert url == s["url"]
+        data = http.get(url.replace("/case?", "/case.json?")).json()
+        assert s["tree"] in data["flips"], s
+        old, new = verdict(data, "old", s["tree"]), verdict(data, "new", s["tree"])
+        assert (old["outcome"], new["outcome"]) == (s["old_outcome"], s["new_outcome"])
+
+
+def test_case_of_an_unreadable_revision_says_so(store: Path) -> None:
+    set_boxes(store, OLD, lambda data: data["criteria"].update(indications=[], not_covered=None))
+    http = client(store)
+    data = case(http)
+    for v in data["decisions"]["old"]:
+        assert v["present"] is False and v["outcome"] is None
+        assert "criteria could not be read" in v["absent"]
+    assert verdict(data, "new", "initial")["outcome"] == "undetermined"
+    assert "criteria could not be read" in data["suggestions_problem"]
+    assert {c["side"] for q in data["questions"] for c in q["criteria"]} == {"new"}
+    html = case(http, suffix="")
+    assert "The old revision is not asked: its criteria could not be read" in html
 
 
 # -- page images and source PDFs ------------------------------------------------------------

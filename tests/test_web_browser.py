@@ -4,8 +4,9 @@ against a live uvicorn server on loopback.
 The flow of issue 15: open the policy list, search C7A.1 and reach MP-RX-FP-171-25, open
 its timeline and compare the two revisions, see the undocumented 6 -> 12-month
 authorization finding, click it and see a highlight box on both page images at the
-printed authorization line, then try a case that flips between the revisions. Screenshots
-are saved; no console error, no failed or outside request is allowed.
+printed authorization line, then try a case that flips between the revisions (answered by
+hand, then one the page offers, then the same patient at 17). Screenshots are saved; no
+console error, no failed or outside request is allowed.
 
 Where the box should be is read off the PDF independently of the extraction: pdfplumber
 finds the words "Initial Approval Duration" on 2025 p. 2 and 2026 p. 3, and the
@@ -20,9 +21,11 @@ authorization lines got their boxes by hand.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +34,7 @@ import pytest
 import test_report_browser
 import uvicorn
 from conftest import GOLDEN_DIR, PDF_2025, PDF_2026
-from web_helpers import COMPARE, POLICY, box_authorization_lines, canonical_store
+from web_helpers import COMPARE, POLICY, box_authorization_lines, canonical_store, find_change
 
 from policy_tools.compare.codesets import check_code
 from policy_tools.web import create_app
@@ -42,11 +45,10 @@ pytestmark = pytest.mark.browser
 ARGS, CHROMIUM = test_report_browser.ARGS, test_report_browser.CHROMIUM
 browser = test_report_browser.browser
 
+# yes/no criteria the 2025 revision requires (besides age 18+ and performance status 0-2)
 OLD_CRITERIA = (
-    "Individual is 18 years of age or older",
     "Individual has a diagnosis of extensive stage small cell lung cancer",
     "Individual has experienced disease progression on or after platinum-based",
-    "Individual has performance status 0-2",
 )
 
 
@@ -182,17 +184,60 @@ def run_flow(browser: Any, base: str, shots: Path) -> None:
     page.screenshot(path=str(shots / "4-compare.png"))
     # 6. try a case that flips between the revisions
     page.click("#try-case")
-    for text in OLD_CRITERIA:
-        page.locator("label.fact", has_text=text).locator("input").check()
-    page.click("#decide")
     row = page.locator("#decision-initial")
-    expect(row).to_have_class("tree-initial flips")
-    expect(row.locator(".side-old .decision")).to_have_text("Approved for 6 months")
-    expect(row.locator(".side-new .decision")).to_have_text("Not approved")
-    expect(row.locator(".side-new .reasons")).to_contain_text("subsequent systemic therapy")
+    expect(row.locator(".side-old .decision")).to_have_text("Undetermined")
+    try_case(page)
     page.screenshot(path=str(shots / "5-case.png"), full_page=True)
     assert watch.problems == []
     page.close()
+
+
+def answer(page: Any, text: str, value: str) -> None:
+    """Answer the yes/no question of the criterion printed as ``text``."""
+    page.locator(".q-boolean", has_text=text).locator(f"label.a-{value} input").check()
+
+
+def try_case(page: Any) -> None:
+    """On the case page: answer by hand, then take a case that flips, then make the
+    patient 17 (typed: one age answers both revisions' age criteria)."""
+    from playwright.sync_api import expect
+
+    row = page.locator("#decision-initial")
+    # by hand: the 2025 criteria met and every exclusion ruled out; 2026 still asks one
+    page.fill("#f-age_years", "67")
+    page.fill("#f-performance_status", "1")
+    for text in OLD_CRITERIA:
+        answer(page, text, "yes")
+    exclusions = page.locator("fieldset.facts", has_text="Not covered").locator("label.a-no input")
+    for k in range(exclusions.count()):
+        exclusions.nth(k).check()
+    page.click("#decide")
+    expect(row.locator(".side-old .decision")).to_have_text("Approved for 6 months")
+    expect(row.locator(".side-new .decision")).to_have_text("Undetermined")
+    expect(row.locator(".side-new .to-ask")).to_have_text(re.compile("subsequent systemic therapy"))
+    # a case that flips, offered by the page (outcomes' witness)
+    page.locator("a.suggestion", has_text="initial: newly denied").first.click()
+    expect(row).to_have_class("tree-initial flips")
+    expect(row.locator(".side-old .decision")).to_have_text("Approved for 6 months")
+    expect(row.locator(".side-new .decision")).to_have_text("Denied")
+    expect(row.locator(".side-new .not-met")).to_contain_text("subsequent systemic therapy")
+    # the same patient at 17: both deny, each citing its own age criterion and page
+    page.fill("#f-age_years", "17")
+    page.click("#decide")
+    expect(row).to_have_class("tree-initial")
+    expect(row.locator(".side-old .not-met")).to_contain_text(
+        "Individual is 18 years of age or older p. 2; age_years given as 17"
+    )
+    expect(row.locator(".side-new .excluded")).to_contain_text(
+        "Use in individuals younger than 18 years of age p. 3"
+    )
+
+
+def twin(base: str) -> dict[str, Any]:
+    """The compare page's change set (its JSON twin), from the live server."""
+    with urllib.request.urlopen(base + COMPARE + ".json") as answer:
+        data: dict[str, Any] = json.load(answer)
+        return data
 
 
 @pytest.fixture
@@ -229,8 +274,11 @@ def test_links_work_without_javascript(browser: Any, hand_boxed: Path) -> None:
     )
     page = context.new_page()
     with LiveServer(hand_boxed) as live:
+        months = find_change(
+            twin(live.url), section="criteria.authorization", field="initial_months"
+        )
         page.goto(live.url + COMPARE)
-        page.click(".change-block[data-change=C013] a.goto-old")
+        page.click(f".change-block[data-change={months.id}] a.goto-old")
         target = page.locator("#pane-old rect.hl:target")
         expect(target).to_have_count(1)
         visible = page.evaluate(
@@ -268,16 +316,17 @@ def test_time_to_first_render(browser: Any, hand_boxed: Path, tmp_path: Path) ->
 
 def test_clicking_a_change_scrolls_both_panes(browser: Any, hand_boxed: Path) -> None:
     """A click on a change (not on a link): its marks on both sides are shown; a change
-    without a box (here C048, a sentence of the initial-criteria section: 2025 p. 1,
+    without a box (here the reworded sentence of the initial-criteria section: 2025 p. 1,
     2026 p. 2) outlines its page on each side."""
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     with LiveServer(hand_boxed) as live:
         watch = Watch(page, live.url)
+        sentence = find_change(twin(live.url), section="sections.initial_criteria", kind="modified")
         page.goto(live.url + COMPARE)
-        page.locator(".change-block[data-change=C048] .change-summary").click()
-        expect(page).to_have_url(live.url + COMPARE + "#change-C048")
+        page.locator(f".change-block[data-change={sentence.id}] .change-summary").click()
+        expect(page).to_have_url(live.url + COMPARE + f"#change-{sentence.id}")
         for side, number in (("old", 1), ("new", 2)):
             figure = page.locator(f"#{side}-page-{number}")
             expect(figure).to_have_class("pdf-page page-active")

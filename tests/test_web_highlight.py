@@ -2,11 +2,12 @@
 by the box of the item its typed location points at (boxes set by hand here; the
 committed extraction carries none yet), else by its page alone.
 
-The change ids and locations are those of the real diff of the canonical pair
-(``policy-tools diff``): C013 initial authorization 6 -> 12 months (old p. 2, new p. 3),
-C007 the ES-SCLC criterion (old initial item 1, new item 0.0), C004 the added
-limited-brain-metastases branch (new item 1), C022 ICD-10 C7A.1 added (new codes[0]),
-C030 the saline premedication row, C056 the new history row, C001 the effective date.
+The changes are those of the real diff of the canonical pair (``policy-tools diff``),
+each picked by what it is (``find_change``: section, kind, summary, location), never by
+its id: the initial authorization 6 -> 12 months (old p. 2, new p. 3), the ES-SCLC
+criterion (old initial item 1, new item 0.0), the added limited-brain-metastases branch
+(new item 1), ICD-10 C7A.1 added (new codes[0]), the saline premedication row, the new
+history row, the effective date.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import GOLDEN_DIR
-from web_helpers import AUTH_LINES, NEW, OLD
+from web_helpers import AUTH_LINES, NEW, OLD, find_change
 
 from policy_tools.compare import diff_documents
 from policy_tools.model.changeset import Change, ChangeSet, Location
@@ -39,8 +40,34 @@ def changeset() -> ChangeSet:
     return diff_documents(load(OLD), load(NEW))
 
 
-def change(cs: ChangeSet, cid: str) -> Change:
-    return next(c for c in cs.changes if c.id == cid)
+# the changes these tests mark, by what they are
+MONTHS: dict[str, Any] = {"section": "criteria.authorization", "field": "initial_months"}
+ES_SCLC: dict[str, Any] = {
+    "section": "criteria.initial",
+    "kind": "modified",
+    "summary": "Individual has a diagnosis of extensive stage",
+}
+BRAIN_BRANCH: dict[str, Any] = {
+    "section": "criteria.initial",
+    "kind": "added",
+    "summary": "limited brain metastases",
+}
+C7A1: dict[str, Any] = {"section": "codes", "row_key": ["ICD-10-CM", "C7A.1"]}
+SALINE: dict[str, Any] = {"section": "dosing.premedication", "summary": "normal saline"}
+HISTORY_ROW: dict[str, Any] = {"section": "history", "kind": "added"}
+EFFECTIVE: dict[str, Any] = {"section": "policy", "field": "effective_date"}
+AMGEN_LABEL: dict[str, Any] = {"section": "references", "summary": "Amgen Inc."}
+PD_DEFINITION: dict[str, Any] = {"section": "definitions", "summary": "Progressive Disease"}
+CRITERIA_TEXT: dict[str, Any] = {"section": "sections.initial_criteria", "kind": "modified"}
+DOSING_NOTE: dict[str, Any] = {
+    "section": "dosing.notes",
+    "kind": "modified",
+    "summary": "Administer concomitant medications as recommended",
+}
+
+
+def change(cs: ChangeSet, what: dict[str, Any]) -> Change:
+    return find_change(cs, **what)
 
 
 def boxed(page: int, top: float) -> list[Box]:
@@ -48,21 +75,23 @@ def boxed(page: int, top: float) -> list[Box]:
 
 
 def test_the_changes_these_tests_rely_on(changeset: ChangeSet) -> None:
-    """The real diff's ids and locations (a guard: the tests below select by them)."""
-    assert change(changeset, "C013").summary == "Initial authorization duration: 6 -> 12 months"
-    c007 = change(changeset, "C007").location
-    assert (c007.tree, c007.old_index, c007.new_index) == ("initial", [1], [0, 0])
-    assert change(changeset, "C004").location.new_index == [1]
-    assert change(changeset, "C022").location.row_key == ["ICD-10-CM", "C7A.1"]
-    assert change(changeset, "C030").section == "dosing.premedication"
-    assert change(changeset, "C056").section == "history"
-    assert change(changeset, "C001").location.field == "effective_date"
+    """The real diff's locations of the changes below (a guard: the marks follow them)."""
+    assert change(changeset, MONTHS).summary == "Initial authorization duration: 6 -> 12 months"
+    es_sclc = change(changeset, ES_SCLC).location
+    assert (es_sclc.tree, es_sclc.old_index, es_sclc.new_index) == ("initial", [1], [0, 0])
+    assert change(changeset, BRAIN_BRANCH).location.new_index == [1]
+    assert change(changeset, C7A1).location.new_index == [0]
+    assert change(changeset, SALINE).location.new_index == [1]
+    assert change(changeset, HISTORY_ROW).location.new_index == [0]
+    assert change(changeset, AMGEN_LABEL).location.new_index == [0]
+    assert change(changeset, PD_DEFINITION).location.new_index == [2]
 
 
 def test_no_boxes_means_the_pages(changeset: ChangeSet, docs: Any) -> None:
-    marks = change_marks(change(changeset, "C013"), *docs)
+    marks = change_marks(change(changeset, MONTHS), *docs)
     assert [(m.side, m.page, m.box) for m in marks] == [("old", 2, None), ("new", 3, None)]
-    assert [m.anchor for m in marks] == ["hl-old-C013-0", "hl-new-C013-0"]
+    cid = change(changeset, MONTHS).id
+    assert [m.anchor for m in marks] == [f"hl-old-{cid}-0", f"hl-new-{cid}-0"]
 
 
 def test_criterion_boxes_by_index_chain(changeset: ChangeSet, docs: Any) -> None:
@@ -71,7 +100,7 @@ def test_criterion_boxes_by_index_chain(changeset: ChangeSet, docs: Any) -> None
     new_leaf = new.criteria.indications[0].initial.items[0].items[0]
     assert "extensive stage small cell" in old_leaf.text and "extensive stage" in new_leaf.text
     old_leaf.box, new_leaf.box = boxed(2, 400), boxed(2, 250)
-    marks = change_marks(change(changeset, "C007"), old, new)
+    marks = change_marks(change(changeset, ES_SCLC), old, new)
     assert [(m.side, m.box) for m in marks] == [("old", old_leaf.box[0]), ("new", new_leaf.box[0])]
 
 
@@ -80,7 +109,7 @@ def test_added_branch_marked_on_the_new_side_only(changeset: ChangeSet, docs: An
     branch = new.criteria.indications[0].initial.items[1]
     assert isinstance(branch, Node) and "limited brain" in branch.items[0].text
     branch.box = boxed(2, 300)
-    marks = change_marks(change(changeset, "C004"), old, new)
+    marks = change_marks(change(changeset, BRAIN_BRANCH), old, new)
     assert [(m.side, m.page, m.box) for m in marks] == [("new", 2, branch.box[0])]
 
 
@@ -89,35 +118,36 @@ def test_a_box_per_page(changeset: ChangeSet, docs: Any) -> None:
     old, new = docs
     row = new.history[0]
     row.box = boxed(6, 700) + boxed(7, 60)
-    marks = change_marks(change(changeset, "C056"), old, new)
+    row_change = change(changeset, HISTORY_ROW)
+    marks = change_marks(row_change, old, new)
     assert [(m.side, m.page, m.anchor) for m in marks] == [
-        ("new", 6, "hl-new-C056-0"),
-        ("new", 7, "hl-new-C056-1"),
+        ("new", 6, f"hl-new-{row_change.id}-0"),
+        ("new", 7, f"hl-new-{row_change.id}-1"),
     ]
 
 
 @pytest.mark.parametrize(
-    ("cid", "pick"),
+    ("what", "pick"),
     [
-        ("C022", lambda d: d.codes[0]),
-        ("C030", lambda d: d.dosing.premedication[1]),
-        ("C050", lambda d: d.references[0]),
-        ("C035", lambda d: d.definitions[2]),
+        (C7A1, lambda d: d.codes[0]),
+        (SALINE, lambda d: d.dosing.premedication[1]),
+        (AMGEN_LABEL, lambda d: d.references[0]),
+        (PD_DEFINITION, lambda d: d.definitions[2]),
     ],
 )
 def test_table_and_list_rows(
-    changeset: ChangeSet, docs: Any, cid: str, pick: Callable[[PolicyDocument], Any]
+    changeset: ChangeSet, docs: Any, what: dict[str, Any], pick: Callable[[PolicyDocument], Any]
 ) -> None:
     old, new = docs
     target = pick(new)
     target.box = boxed(target.page, 123)
-    marks = [m for m in change_marks(change(changeset, cid), old, new) if m.side == "new"]
+    marks = [m for m in change_marks(change(changeset, what), old, new) if m.side == "new"]
     assert [m.box for m in marks] == target.box
 
 
 def test_generic_section_block(changeset: ChangeSet, docs: Any) -> None:
     old, new = docs
-    c = change(changeset, "C048")  # sections.initial_criteria [7, 0] on both sides
+    c = change(changeset, CRITERIA_TEXT)  # a sentence of sections.initial_criteria [7, 0]
     assert c.location.old_index == [7, 0] and c.location.new_index == [7, 0]
     old.sections[7].blocks[0].box = boxed(1, 700)
     new.sections[7].blocks[0].box = boxed(2, 60)
@@ -131,7 +161,7 @@ def test_authorization_marked_by_its_printed_line(changeset: ChangeSet, docs: An
         page, text, (x0, top, x1, bottom) = AUTH_LINES[date]
         (block,) = [b for s in doc.sections for b in s.blocks if b.text == text]
         block.box = [Box(page=page, x0=x0, top=top, x1=x1, bottom=bottom)]
-    marks = change_marks(change(changeset, "C013"), old, new)
+    marks = change_marks(change(changeset, MONTHS), old, new)
     assert [(m.side, m.page, m.box.top if m.box else None) for m in marks] == [
         ("old", 2, 312.5),
         ("new", 3, 168.5),
@@ -169,13 +199,13 @@ def test_reauthorization_is_the_last_line_stating_its_months(docs: Any) -> None:
 
 
 def test_policy_field_marked_by_page(changeset: ChangeSet, docs: Any) -> None:
-    marks = change_marks(change(changeset, "C001"), *docs)
+    marks = change_marks(change(changeset, EFFECTIVE), *docs)
     assert [(m.side, m.page, m.box) for m in marks] == [("old", 1, None), ("new", 1, None)]
 
 
 def test_dosing_note_without_page_has_no_mark(changeset: ChangeSet, docs: Any) -> None:
     """Dosing notes are plain strings: no page, no box, nothing to mark (the page says so)."""
-    assert change_marks(change(changeset, "C033"), *docs) == []
+    assert change_marks(change(changeset, DOSING_NOTE), *docs) == []
 
 
 def test_out_of_range_locations_mark_nothing(docs: Any) -> None:

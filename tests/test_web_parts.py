@@ -9,6 +9,7 @@ codes (C34.00-C34.02, C34.10-C34.12, C34.2, C34.30-C34.32, C34.80-C34.82, C34.90
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,21 @@ from typing import Any
 import pytest
 from conftest import PDF_2025
 
-from policy_tools.codegen.compile import FactView, GroupView
-from policy_tools.errors import InputError
+from policy_tools.errors import InputError, PolicyToolsError
 from policy_tools.model.policy import Code
 from policy_tools.settings import SETTINGS
 from policy_tools.store.sources import find_source, keep_source, source_copy
 from policy_tools.web import images
-from policy_tools.web.case import _gap, _witness
+from policy_tools.web.case import (
+    OTHER,
+    TYPED_GROUP,
+    Asked,
+    CaseModel,
+    Question,
+    answers_query,
+    merged_questions,
+    read_answers,
+)
 from policy_tools.web.search import parse_code_query, search_codes, search_policies
 from policy_tools.web.store_view import LRU, RevisionSummary, valid_key
 
@@ -148,37 +157,131 @@ def test_policy_search_fields_and_words() -> None:
 # -- try a case ----------------------------------------------------------------------
 
 
-def fact(i: str) -> FactView:
-    return FactView(i)
+def asked(side: str, cid: str, text: str = "t") -> Asked:
+    return Asked(side, cid, text, 2, "", "Initial approval")  # type: ignore[arg-type]
 
 
-def group(op: str, *items: Any, n: int = 0) -> GroupView:
-    return GroupView(op, "t", tuple(items), n=n)  # type: ignore[arg-type]
-
-
-def test_gap_is_the_closest_branch() -> None:
-    tree = group(
-        "OR", group("AND", fact("a"), fact("b"), fact("c")), group("AND", fact("d"), fact("e"))
+def model(*questions: Question) -> CaseModel:
+    return CaseModel(
+        questions, {"old": None, "new": None}, (), {"old": frozenset(), "new": frozenset()}
     )
-    assert _gap(tree, frozenset()) == {"d", "e"}
-    assert _gap(tree, frozenset({"a", "b"})) == {"c"}
-    assert _gap(tree, frozenset({"a", "b", "c"})) == frozenset()
 
 
-def test_gap_of_n_of_and_empty_groups() -> None:
-    tree = group("N_OF", fact("a"), fact("b"), fact("c"), n=2)
-    assert _gap(tree, frozenset({"b"})) in ({"a"}, {"c"})
-    assert _gap(tree, frozenset()) == {"a", "b"}
-    assert _gap(group("AND", fact("a"), group("OR")), frozenset({"a"})) is None
+YESNO = Question("crit_0000aaaa", "boolean", (asked("new", "crit_0000aaaa"),))
+AGE = Question("age_years", "integer", (asked("old", "age_a"), asked("new", "age_b")))
+SCORE = Question("fev1_percent_predicted", "decimal", (asked("new", "fev1_c"),))
+SPECIALTY = Question("prescriber_specialty", "choice", (asked("new", "s"),), ("dermatologist",))
+TRIED = Question(
+    "drugs_tried_failed", "choices", (asked("new", "d"),), ("methotrexate", "cyclosporine")
+)
+CODES = Question("diagnoses", "codes", (asked("new", "dx"),))
+FORM = model(YESNO, AGE, SCORE, SPECIALTY, TRIED, CODES)
 
 
-def test_witness_is_what_makes_it_hold() -> None:
-    tree = group("AND", fact("a"), group("OR", fact("b"), fact("c")))
-    assert _witness(tree, frozenset({"a", "c", "z"})) == ["a", "c"]
-    assert _witness(group("N_OF", fact("a"), fact("b"), fact("c"), n=2), frozenset("abc")) == [
-        "a",
-        "b",
+def facts(*params: tuple[str, str]) -> dict[str, Any]:
+    return read_answers(FORM, list(params)).facts
+
+
+def test_unanswered_is_unknown_never_no() -> None:
+    assert facts() == {}
+    blank = [(q.name, "") for q in FORM.questions] + [(YESNO.name, "unknown")]
+    assert facts(*blank) == {}
+    assert facts((YESNO.name, "yes")) == {YESNO.name: True}
+    assert facts((YESNO.name, "no")) == {YESNO.name: False}
+
+
+def test_typed_answers_are_read_by_their_kind() -> None:
+    got = facts(
+        ("age_years", " 17 "),
+        ("fev1_percent_predicted", "49.5"),
+        ("prescriber_specialty", "dermatologist"),
+        ("drugs_tried_failed", "methotrexate"),
+        ("drugs_tried_failed", "cyclosporine"),
+        ("diagnoses", "l20.9, L20.89;L20.9"),
+    )
+    assert got == {
+        "age_years": 17,
+        "fev1_percent_predicted": 49.5,
+        "prescriber_specialty": "dermatologist",
+        "drugs_tried_failed": ["methotrexate", "cyclosporine"],
+        "diagnoses": ["L20.9", "L20.89"],
+    }
+    assert isinstance(got["age_years"], int)
+
+
+def test_none_of_these_is_a_known_empty_answer() -> None:
+    """'none of these' / 'none' is an answer (the empty list, or no listed specialty)."""
+    assert facts(("drugs_tried_failed", OTHER)) == {"drugs_tried_failed": []}
+    assert facts(("diagnoses", "None")) == {"diagnoses": []}
+    assert facts(("prescriber_specialty", OTHER)) == {"prescriber_specialty": OTHER}
+
+
+@pytest.mark.parametrize(
+    ("params", "problem"),
+    [
+        ([(YESNO.name, "true")], "expected yes, no or unknown"),
+        ([(YESNO.name, "yes"), (YESNO.name, "no")], "one answer expected, got 2"),
+        ([("age_years", "18.5")], "expected a whole number"),
+        ([("age_years", "inf")], "expected a whole number"),
+        ([("fev1_percent_predicted", "lots")], "expected a number"),
+        ([("prescriber_specialty", "astrologer")], "'astrologer' is not one of its choices"),
+        ([("drugs_tried_failed", "aspirin")], "'aspirin' is not one of its choices"),
+        ([("indication", "1")], "no indication '1'"),
+    ],
+)
+def test_bad_answers_name_the_question(params: list[tuple[str, str]], problem: str) -> None:
+    with pytest.raises(PolicyToolsError, match=re.escape(problem)):
+        read_answers(FORM, params)
+
+
+def test_answers_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    small = replace(SETTINGS, web=replace(SETTINGS.web, case_facts=3))
+    monkeypatch.setattr("policy_tools.web.case.SETTINGS", small)
+    with pytest.raises(PolicyToolsError, match="at most 3 answers"):
+        read_answers(FORM, [(YESNO.name, "yes")] * 4)
+
+
+def test_unknown_fields_are_ignored_and_listed() -> None:
+    answers = read_answers(FORM, [("nope", "yes"), (YESNO.name, "yes"), ("closed_world", "1")])
+    assert answers.ignored == ("nope",) and answers.closed_world is True
+    assert answers.given == {YESNO.name: ("yes",)}
+
+
+def test_a_case_round_trips_through_the_form() -> None:
+    case = {
+        YESNO.name: False,
+        "age_years": 18,
+        "fev1_percent_predicted": 49.5,
+        "prescriber_specialty": OTHER,
+        "drugs_tried_failed": [],
+        "diagnoses": ["C34.90"],
+        "not_asked_here": True,
+    }
+    query = answers_query(FORM, case)
+    assert ("diagnoses", "C34.90") in query and ("drugs_tried_failed", OTHER) in query
+    back = read_answers(FORM, query).facts
+    assert back == {k: v for k, v in case.items() if k != "not_asked_here"}
+
+
+def test_questions_merge_by_criterion_id_and_fact_key() -> None:
+    """One question per id or fact key; a fact asked as a whole number by one revision and
+    as a decimal by the other takes the decimal; typed facts lead."""
+    new = [
+        Question("crit_0000aaaa", "boolean", (asked("new", "crit_0000aaaa"),), group="Initial"),
+        Question("age_years", "integer", (asked("new", "age_b"),), group="Initial"),
     ]
+    old = [
+        Question("age_years", "decimal", (asked("old", "age_a"),), group="Initial"),
+        Question("crit_0000aaaa", "boolean", (asked("old", "crit_0000aaaa"),), group="Initial"),
+        Question("crit_1111bbbb", "boolean", (asked("old", "crit_1111bbbb"),), group="Excl"),
+    ]
+    merged = merged_questions([new, old])
+    assert [(q.name, q.kind, q.revisions, q.group) for q in merged] == [
+        ("age_years", "decimal", "both", TYPED_GROUP),
+        ("crit_0000aaaa", "boolean", "both", "Initial"),
+        ("crit_1111bbbb", "boolean", "old", "Excl"),
+    ]
+    assert [a.side for a in merged[0].asks] == ["new", "old"]
 
 
 # -- source copies -----------------------------------------------------------------------

@@ -17,6 +17,8 @@ Questionnaire
 
 Every resource is built as plain data and validated with ``fhir.resources`` (R4B models,
 which match R4 for these resources) before it is printed, so an export is never invalid.
+The models are imported when first used (``fhir_model``): otherwise every command of the
+CLI would pay about 0.15 s of start-up for them.
 """
 
 from __future__ import annotations
@@ -27,10 +29,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from fhir.resources.R4B.valueset import ValueSet
 from pydantic import ValidationError
 
 from ..codegen.runtime import Decision, Policy, decide
@@ -44,6 +42,7 @@ __all__ = [
     "FACT_SYSTEM",
     "OTHER",
     "decision_from_response",
+    "fhir_model",
     "icd10cm_release",
     "questionnaire",
     "response_facts",
@@ -75,9 +74,32 @@ def canonical(kind: str, data: Mapping[str, Any], suffix: str = "") -> str:
     return ":".join(parts + ([suffix] if suffix else []))
 
 
-def _valid(model: Any, data: dict[str, Any], what: str) -> str:
+def fhir_model(name: str) -> Any:
+    """The ``fhir.resources`` R4B model class ``name`` (Bundle, Questionnaire,
+    QuestionnaireResponse, ValueSet), imported on first use. Eager, they cost every CLI
+    command 155-180 ms under ``python -X importtime``; whole process, ``policy-tools
+    --version`` 0.61-0.64 s eager vs 0.40-0.50 s lazy (min of 7 runs, the shared 2-core
+    machine). Only ``export`` and serve's try-a-case need them
+    (``tests/test_architecture.py``, LAZY_IMPORTS)."""
+    from fhir.resources.R4B import (  # lazy: measured above
+        bundle,
+        questionnaireresponse,
+        valueset,
+    )
+    from fhir.resources.R4B import questionnaire as questionnaire_model
+
+    models: dict[str, Any] = {
+        "Bundle": bundle.Bundle,
+        "Questionnaire": questionnaire_model.Questionnaire,
+        "QuestionnaireResponse": questionnaireresponse.QuestionnaireResponse,
+        "ValueSet": valueset.ValueSet,
+    }
+    return models[name]
+
+
+def _valid(kind: str, data: dict[str, Any], what: str) -> str:
     try:
-        model.model_validate(data)
+        fhir_model(kind).model_validate(data)
     except ValidationError as err:  # a bug of ours, never the user's: say exactly what
         first = err.errors()[0]
         raise PolicyToolsError(
@@ -207,7 +229,7 @@ def questionnaire(data: Mapping[str, Any], title: str | None) -> str:
         resource["title"] = title
     if data.get("effective_date"):
         resource["effectivePeriod"] = {"start": data["effective_date"]}
-    return _valid(Questionnaire, resource, "Questionnaire")
+    return _valid("Questionnaire", resource, "Questionnaire")
 
 
 # ------------------------------------------------------------------------ value sets
@@ -263,7 +285,7 @@ def valuesets(doc: PolicyDocument, data: Mapping[str, Any]) -> str:
         if data.get("effective_date"):
             period = {"url": EFFECTIVE_PERIOD, "valuePeriod": {"start": data["effective_date"]}}
             resource["extension"] = [period]
-        _valid(ValueSet, resource, "ValueSet")
+        _valid("ValueSet", resource, "ValueSet")
         entries.append({"fullUrl": resource["url"], "resource": resource})
     bundle = {
         "resourceType": "Bundle",
@@ -271,7 +293,7 @@ def valuesets(doc: PolicyDocument, data: Mapping[str, Any]) -> str:
         "type": "collection",
         "entry": entries,
     }
-    return _valid(Bundle, bundle, "ValueSet bundle")
+    return _valid("Bundle", bundle, "ValueSet bundle")
 
 
 # -------------------------------------------------------------- response -> decision
@@ -296,7 +318,7 @@ def _answered(items: list[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
 def response_facts(policy: Policy, response: Mapping[str, Any]) -> dict[str, Any]:
     """The facts a QuestionnaireResponse answers (typed items give their fact keys; for a
     list, the answer "none of these" is the empty list)."""
-    QuestionnaireResponse.model_validate(response)
+    fhir_model("QuestionnaireResponse").model_validate(response)
     facts: dict[str, Any] = {}
     for item in _answered(list(response.get("item", []))):
         cid = item["linkId"]

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import ConflictError, InputError, PolicyToolsError, StoreError
-from ..extract import extract_file
 from ..io import sha256_file
 from ..model.policy import PolicyDocument
 from ..text import squash
 from ..version import EXTRACTOR_VERSION
 from .catalog import CatalogDB, RevisionRow, legacy_times, open_catalog
+from .extraction import extract_file
 from .keys import policy_key, storage_key
 from .layout import resolve_store, revision_path
 from .lock import store_lock

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PolicyToolsError, StoreError
-from ..extract import extract_file
 from ..io import sha256_file
 from ..model.catalog import Catalog
 from .catalog import (
@@ -33,6 +32,7 @@ from .catalog import (
     remove_catalog,
     to_catalog,
 )
+from .extraction import extract_file
 from .keys import storage_key
 from .layout import require_store, resolve_store, revision_path
 from .lock import store_lock

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, StoreError
-from ..extract import extract_file
 from ..model.policy import PolicyDocument
 from .catalog import existing_catalog
+from .extraction import extract_file
 from .keys import policy_key
 from .layout import (
     DATE_RE,

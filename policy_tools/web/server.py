@@ -6,7 +6,8 @@ URLs (a contract; each page has a ``.json`` twin for scripts):
 - ``/codes?q=C7A.1`` (``/codes.json``): code search;
 - ``/policy/<number>`` (``/policy/<number>.json``): the timeline;
 - ``/policy/<number>/compare/<old-date>...<new-date>`` (``.json``: the change set);
-- ``/policy/<number>/compare/<old>...<new>/case?met=<id>`` (``case.json``): try a case;
+- ``/policy/<number>/compare/<old>...<new>/case?<criterion id>=yes&age_years=67``
+  (``case.json``): try a case;
 - ``/policy/<number>/<date>/page/<n>.png`` and ``/policy/<number>/<date>/source.pdf``;
 - ``/upload`` (GET the form, POST a PDF; ``/upload.json``: the limits, or the outcome).
 
@@ -211,8 +212,8 @@ class WebApp:
             raise HTTPException(404)
         policy = self.view.policy(str(request.path_params["number"]))
         old, new, _, _ = self._pair(request, policy)
-        ticked = request.query_params.getlist("met")
-        return self.respond(case_page(self.view, policy, old, new, ticked), leaf == "case.json")
+        params = request.query_params.multi_items()
+        return self.respond(case_page(self.view, policy, old, new, params), leaf == "case.json")
 
     def _pdf(self, request: Request) -> tuple[str, str, Path, str, int]:
         """(policy, date, source PDF, its sha256, its pages) named by the URL."""

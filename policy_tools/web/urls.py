@@ -29,8 +29,11 @@ def compare_url(policy: str, old: str, new: str, suffix: str = "") -> str:
     return f"{policy_url(policy)}/compare/{_q(old)}...{_q(new)}{suffix}"
 
 
-def case_url(policy: str, old: str, new: str, met: Iterable[str] = (), suffix: str = "") -> str:
-    query = urlencode([("met", m) for m in met])
+def case_url(
+    policy: str, old: str, new: str, answers: Iterable[tuple[str, str]] = (), suffix: str = ""
+) -> str:
+    """The case page; ``answers``: the form's (field, value) pairs."""
+    query = urlencode(list(answers))
     return f"{compare_url(policy, old, new)}/case{suffix}" + (f"?{query}" if query else "")
 
 

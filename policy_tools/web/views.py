@@ -8,10 +8,12 @@ can be built and tested without HTTP; ``server.py`` maps URLs to them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..codegen.compile import TREES
+from ..codegen.runtime import Reason
 from ..errors import PolicyToolsError
 from ..history import new_entries
 from ..model.catalog import CatalogPolicy
@@ -19,7 +21,20 @@ from ..model.policy import Box, HistoryEntry, PolicyDocument
 from ..render.report import anchor_for, build_context, default_generated_at
 from ..settings import SETTINGS
 from ..version import __version__
-from .case import CaseResult, Question, Suggestion, questions, suggested_cases, try_case
+from .case import (
+    CLOSED_WORLD,
+    INDICATION,
+    OTHER,
+    SIDES,
+    CaseModel,
+    CaseResult,
+    Question,
+    Suggestions,
+    Verdict,
+    case_model,
+    suggested_cases,
+    try_case,
+)
 from .highlight import Mark, Side, change_marks
 from .images import PageSize, page_sizes
 from .search import CodeSearch, search_codes, search_policies
@@ -40,7 +55,7 @@ __all__ = [
 ]
 
 BOX_PAD = 2.0  # points around a highlighted box, so the printed line is not cut
-SUGGESTIONS = 6  # flipping cases offered on the case page
+SUGGESTIONS = 12  # flipping cases offered on the case page (the canonical pair has 9)
 
 
 @dataclass(frozen=True)
@@ -354,71 +369,110 @@ def compare_page(view: StoreView, finder: SourceFinder, policy: str, old: str, n
 
 @dataclass(frozen=True)
 class QuestionGroup:
-    tree: str
     title: str
     questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True)
 class CaseView:
-    groups: tuple[QuestionGroup, ...]  # the form: each question under its first tree
+    groups: tuple[QuestionGroup, ...]  # the form, in the Questionnaires' order
     result: CaseResult
-    suggestions: tuple[tuple[Suggestion, str], ...]  # each with its URL
-    texts: dict[str, str] = field(default_factory=dict)  # id -> criterion text
-
-
-GROUP_TITLES = {
-    "initial": "Initial approval criteria",
-    "continuation": "Continuation criteria",
-    "not_covered": "Not-covered uses (exclusions)",
-}
+    model: CaseModel
+    suggestions: Suggestions
+    suggestion_urls: tuple[str, ...]  # the case URL of each suggestion
 
 
 def _groups(qs: Sequence[Question]) -> tuple[QuestionGroup, ...]:
-    out = []
-    for tree, title in GROUP_TITLES.items():
-        mine = tuple(q for q in qs if q.trees[0] == tree)
-        if mine:
-            out.append(QuestionGroup(tree, title, mine))
-    return tuple(out)
+    titles = list(dict.fromkeys(q.group for q in qs))
+    return tuple(QuestionGroup(t, tuple(q for q in qs if q.group == t)) for t in titles)
 
 
-def case_page(view: StoreView, policy: str, old: str, new: str, ticked: Sequence[str]) -> Page:
-    limit = SETTINGS.web.case_facts
-    if len(ticked) > limit:
-        raise PolicyToolsError(f"a case may name at most {limit} criteria ({len(ticked)} given)")
-    qs = view.pair("questions", policy, (old, new), questions)
-    old_doc, new_doc = view.document(policy, old), view.document(policy, new)
-    result = try_case(old_doc, new_doc, ticked)
-    suggestions = view.pair(
-        "suggestions", policy, (old, new), lambda o, n: suggested_cases(o, n, SUGGESTIONS)
-    )
-    case = CaseView(
-        groups=_groups(qs),
-        result=result,
-        suggestions=tuple((s, case_url(policy, old, new, s.facts)) for s in suggestions),
-        texts={q.id: q.text for q in qs},
-    )
-    context = {"case": case, "policy": policy, "old_date": old, "new_date": new}
-    context["urls"] = {
-        "compare": compare_url(policy, old, new),
-        "form": case_url(policy, old, new),
-        "json": case_url(policy, old, new, result.met, ".json"),
+def _reason_data(r: Reason) -> dict[str, Any]:
+    keep = ("id", "text", "page", "status", "indication", "tree", "fact", "value")
+    return {k: v for k, v in asdict(r).items() if k in keep}
+
+
+def _verdict_data(v: Verdict) -> dict[str, Any]:
+    return {
+        "tree": v.tree,
+        "present": v.present,
+        "absent": v.absent or None,
+        "outcome": v.outcome,
+        "authorization_months": v.months,
+        "reasons": [_reason_data(r) for r in v.reasons],
+        "to_ask": [_reason_data(r) for r in v.to_ask],
+        "missing": [r.id for r in v.missing],
     }
-    data = {
+
+
+def _question_data(q: Question) -> dict[str, Any]:
+    return {
+        "name": q.name,
+        "kind": q.kind,
+        "group": q.group,
+        "revisions": q.revisions,
+        "options": list(q.options),
+        "criteria": [asdict(a) for a in q.asks],
+    }
+
+
+def _case_data(policy: str, old: str, new: str, case: CaseView) -> dict[str, Any]:
+    result, sugg = case.result, case.suggestions
+    answers = result.answers
+    return {
         "policy": policy,
         "old": old,
         "new": new,
-        "met": list(result.met),
-        "ignored": result.ignored,
-        "questions": [asdict(q) for q in qs],
-        "decisions": {
-            "old": [asdict(d) for d in result.old],
-            "new": [asdict(d) for d in result.new],
-        },
-        "flips": [t for t in ("initial", "continuation", "not_covered") if result.flips(t)],
+        "answers": answers.facts,
+        "ignored": list(answers.ignored),
+        "indication": answers.indication.name if answers.indication else None,
+        "closed_world": answers.closed_world,
+        "questions": [_question_data(q) for q in case.model.questions],
+        "decisions": {side: [_verdict_data(v) for v in result.side(side)] for side in SIDES},
+        "flips": [t for t in TREES if result.flips(t)],
+        "suggestions": [
+            {**asdict(s), "url": url}
+            for s, url in zip(sugg.cases, case.suggestion_urls, strict=True)
+        ],
+        "suggestions_total": sugg.total,
+        "suggestions_sampled": sugg.sampled,
+        "suggestions_problem": sugg.problem or None,
     }
+
+
+def case_page(
+    view: StoreView, policy: str, old: str, new: str, params: Sequence[tuple[str, str]]
+) -> Page:
+    model = view.pair("case", policy, (old, new), case_model)
+    result = try_case(model, params)
+    suggestions = view.pair(
+        "suggestions", policy, (old, new), lambda o, n: suggested_cases(model, o, n, SUGGESTIONS)
+    )
+    case = CaseView(
+        groups=_groups(model.questions),
+        result=result,
+        model=model,
+        suggestions=suggestions,
+        suggestion_urls=tuple(case_url(policy, old, new, s.query) for s in suggestions.cases),
+    )
+    given = [(k, v) for k, vs in result.answers.given.items() for v in vs]
+    context = {"case": case, "policy": policy, "old_date": old, "new_date": new, "other": OTHER}
+    context["urls"] = {
+        "compare": compare_url(policy, old, new),
+        "form": case_url(policy, old, new),
+        "json": case_url(policy, old, new, [*given, *_case_options(result)], ".json"),
+    }
+    data = _case_data(policy, old, new, case)
     return Page("web/case.html", f"{policy}: try a case", context, data)
+
+
+def _case_options(result: CaseResult) -> list[tuple[str, str]]:
+    out = []
+    if result.answers.indication is not None:
+        out.append((INDICATION, result.answers.indication.value))
+    if result.answers.closed_world:
+        out.append((CLOSED_WORLD, "1"))
+    return out
 
 
 # -- upload and errors ---------------------------------------------------------------------
