@@ -53,12 +53,11 @@ schema: $(STAMP)
 goldens: $(STAMP)
 	$(BIN)/policy-tools ingest source_pdfs --no-reports
 
+## One benchmark table: ours against the baselines measured in the same run, as ratios
+## (`make bench BENCH_ARGS=--quick` skips the 20-PDF ingest and the 1,000-page policy).
+BENCH_ARGS ?=
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_extract.py
-	$(BIN)/python benchmarks/bench_ingest.py
-	$(BIN)/python benchmarks/bench_catalog.py
-	$(BIN)/python benchmarks/bench_report.py
-	$(BIN)/python benchmarks/bench_formulary.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache tests/js/node_modules

@@ -30,12 +30,13 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from benchlib import cli, run
 
 from policy_tools.io import dumps
 from policy_tools.model.policy import (
@@ -50,7 +51,6 @@ from policy_tools.store.catalog import CATALOG_NAME, CatalogDB, iso_time, revisi
 from policy_tools.store.write import write_revision
 from policy_tools.version import EXTRACTOR_VERSION
 
-CLI = [sys.executable, "-c", "from policy_tools.cli import cli; cli()"]
 TARGET = 1.2
 
 POLICY_MD = """# Benchmark Drug {n} Policy
@@ -160,12 +160,7 @@ def store_one(store: Path, n: int) -> float:
 def process_one(store: Path, src: Path, n: int) -> float:
     """Seconds of a whole ``policy-tools ingest`` process adding one policy."""
     src.write_text(POLICY_MD.format(n=n), encoding="utf-8")
-    cmd = [*CLI, "ingest", str(src), "--store", str(store), "--no-reports"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - start
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return elapsed
+    return run(cli("ingest", src, "--store", store, "--no-reports")).wall
 
 
 def compare(

@@ -14,12 +14,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchlib import GOLDEN, SHARED, cli, run
 
 from policy_tools.compare import diff_documents
 from policy_tools.extract import extract_file
@@ -27,10 +28,7 @@ from policy_tools.io import atomic_write_text, dumps
 from policy_tools.model.policy import Leaf, Node, PolicyDocument, Section
 from policy_tools.store.refs import read_revision_file
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("POLICY_TOOLS_SHARED", ROOT.parent / "shared"))
-GOLDEN = ROOT / "extracted" / "MP-RX-FP-171-25"
-CLI = [str(Path(sys.executable).parent / "policy-tools"), "diff"]
+CLI = cli("diff")
 STRUCTURED_ONCE = ("codes", "dosing", "premedication", "history", "limits")
 TENNCARE = (
     "tenncare_pdl-clinical-criteria_2025-05-01",
@@ -39,12 +37,8 @@ TENNCARE = (
 
 
 def wall(args: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(args, stdout=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median wall seconds of the whole process (exit 1: changes found)."""
+    return statistics.median(run(args, ok=(0, 1)).wall for _ in range(repeat))
 
 
 def icd_load(repeat: int) -> float:
