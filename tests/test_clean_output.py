@@ -68,7 +68,7 @@ def test_json_output_escapes_control_characters(tmp_path: Path) -> None:
 def test_library_log_lines_only_with_verbose(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def noisy(source: Path) -> PolicyDocument:
+    def noisy(source: Path, **options: object) -> PolicyDocument:
         logging.getLogger("pdfminer.pdfpage").warning("CropBox missing \x1b[31mred")
         return fake_extract(source)
 
@@ -90,10 +90,10 @@ import logging, sys, warnings
 from policy_tools import app
 from policy_tools.cli import cli
 real = app.extract_file
-def noisy(path):
+def noisy(path, **options):
     logging.getLogger("pdfminer.psparser").warning("library noise")
     warnings.warn("library warning", UserWarning)
-    return real(path)
+    return real(path, **options)
 app.extract_file = noisy
 cli(sys.argv[1:])
 """

@@ -181,13 +181,17 @@ def test_compare_page(http: TestClient) -> None:
         f"/policy/{POLICY}/{OLD}/page/{n}.png" for n in range(1, 5)
     ] + [f"/policy/{POLICY}/{NEW}/page/{n}.png" for n in range(1, 8)]
     assert {(w, h) for _, w, h in images} == {("918", "1188")}
-    # no boxes in the committed extraction yet: changes are marked by their pages
-    assert 'class="hl"' not in html
-    months = find_change(
-        http.get(COMPARE + ".json").json(), section="criteria.authorization", field="initial_months"
-    )
+    twin = http.get(COMPARE + ".json").json()
+    months = find_change(twin, section="criteria.authorization", field="initial_months")
     assert f'href="#hl-old-{months.id}-0">old p. 2</a>' in html
     assert f'href="#hl-new-{months.id}-0">new p. 3</a>' in html
+    # the committed extraction's box of 'a. Initial Approval Duration: 6 months' (old p. 2,
+    # pdfplumber's words at top 312.5-322.5, x 56.8-226.4), padded by 2 points
+    rect = re.search(rf'<rect class="hl" id="hl-old-{months.id}-0"[^>]*>', html)
+    assert rect is not None and 'y="310.5"' in rect.group(0) and 'height="14.0"' in rect.group(0)
+    # an item without a box (the header's effective date) is marked by its page
+    effective = find_change(twin, section="policy", field="effective_date")
+    assert f'href="#hl-old-{effective.id}-0">old p. 1</a>' in html
     assert "box not recorded" in html
 
 

@@ -60,6 +60,12 @@ def policy_key(number: str) -> tuple[str, str | None]:
     return key, f"policy number '{printed}' stored as '{key}' ({why}; the hash keeps it unique)"
 
 
+def series_key(series: str) -> str:
+    """The folder of a policy series ('P 2116' -> 'P-2116'): our own name, never printed,
+    so its folder-safe form needs no hash."""
+    return _slug(series, lower=False)
+
+
 def policy_series(doc: PolicyDocument) -> tuple[str | None, list[str]]:
     """What keys the policy: its series when the printed number counts revisions
     (UHC '2024 P 2116-18' and '2025 P 2116-22' are revisions of 'P 2116',
@@ -76,7 +82,7 @@ def storage_key(doc: PolicyDocument, source: Path) -> tuple[str, str, list[str]]
     meta = doc.policy
     number, notes = policy_series(doc)
     if notes and number:  # a series is our own name, not printed: its folder-safe form
-        key = _slug(number, lower=False)
+        key = series_key(number)
     elif number and squash(number):
         key, note = policy_key(number)
         notes.extend([note] if note else [])

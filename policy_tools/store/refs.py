@@ -27,7 +27,7 @@ from ..errors import InputError, StoreError
 from ..model.policy import PolicyDocument
 from .catalog import existing_catalog
 from .extraction import extract_file
-from .keys import policy_key
+from .keys import policy_key, series_key
 from .layout import (
     DATE_RE,
     KEY_RE,
@@ -90,6 +90,9 @@ def _match_policy(store: Path, name: str) -> str:
     found = _indexed(store, name)
     if len(found) == 1:
         return found[0]
+    series = series_key(name)
+    if not found and series != name and list_revisions(store, series):
+        return series  # a series named as printed ('P 2116' is filed under 'P-2116')
     known = list_policies(store)
     folded = found or [p for p in known if p.casefold() == name.casefold()]
     if len(folded) == 1:
