@@ -14,7 +14,7 @@ from policy_tools.extract import extract_file
 from policy_tools.extract.assemble import assemble
 from policy_tools.extract.blocks import PageHeader, RawBlock, RawDocument
 from policy_tools.model.policy import Box, Leaf, Node, PolicyDocument, Source
-from policy_tools.store.keys import policy_key, storage_key
+from policy_tools.store.keys import storage_key
 
 _TOP = [100.0]
 
