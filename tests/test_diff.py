@@ -21,9 +21,10 @@ from conftest import single, value_of
 from policy_tools import app
 from policy_tools.cli import cli
 from policy_tools.compare import diff_documents
+from policy_tools.compare.collect import Collector, text_change
 from policy_tools.compare.match import similarity, word_diff
 from policy_tools.io import dumps
-from policy_tools.model.changeset import Change, ChangeSet
+from policy_tools.model.changeset import Change, ChangeSet, Location
 from policy_tools.model.policy import (
     Authorization,
     Block,
@@ -951,3 +952,33 @@ def test_canonical_section_paths_point_at_the_block(canonical: ChangeSet) -> Non
         assert m, c.path
         block = doc.sections[int(m.group(1))].blocks[int(m.group(2))]
         assert clean_text(text)[:40] in clean_text(block.text), c
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kind"),
+    [
+        # Cigna IP0660 p. 10, 2026-01-01 -> 2026-03-15: the heading's list corrected
+        (
+            "if the patient meets ALL of the following (i, ii, and iii):",
+            "if the patient meets ALL of the following (i, ii, iii, and iv):",
+            "renumbered",
+        ),
+        (
+            "meets ONE of the following (a or b):",
+            "meets ONE of the following (a, b, or c):",
+            "renumbered",
+        ),
+        # the words around the list changed too: a rewording, reported as such
+        (
+            "meets ALL of the following (i and ii):",
+            "meets ONE of the following (i or ii):",
+            "modified",
+        ),
+    ],
+)
+def test_a_heading_whose_only_edit_is_its_list_of_item_labels_is_renumbered(
+    old: str, new: str, kind: str
+) -> None:
+    out = Collector()
+    text_change(out, "criteria.initial", "p", "criterion heading", old, new, location=Location())
+    assert [c.kind for c in out.changes] == [kind]

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..model.changeset import Change, ChangeKind, Location, Payload, TextValue
 from ..text import compare_key, short
+from ..vocab.criteria import ITEM_LABELS
 from .match import word_diff
 
 __all__ = ["Collector", "text_change", "text_value"]
@@ -86,6 +87,17 @@ def text_change(
         out.add(
             section, "removed", path, f"Removed {what}: {short(old)}", old=text_value(old), **common
         )
+    elif _relisted(old, new):
+        out.add(
+            section,
+            "renumbered",
+            path,
+            f"Renumbered the list of items of a {what}: {short(new, 60)}",
+            old=text_value(old),
+            new=text_value(new),
+            words=word_diff(old, new),
+            **common,
+        )
     elif compare_key(old) == compare_key(new):
         if (old_label or "") != (new_label or ""):
             out.add(
@@ -112,3 +124,12 @@ def text_change(
             words=word_diff(old, new),
             **common,
         )
+
+
+def _relisted(old: str, new: str) -> bool:
+    """Only the list of the items' labels differs ('(i, ii, and iii)' -> '(i, ii, iii, and
+    iv)', ``vocab.criteria.ITEM_LABELS``): the items are compared one by one elsewhere."""
+    rx = ITEM_LABELS.regex
+    if compare_key(old) == compare_key(new) or not (rx.search(old) and rx.search(new)):
+        return False
+    return compare_key(rx.sub(" ", old)) == compare_key(rx.sub(" ", new))

@@ -32,6 +32,7 @@ __all__ = [
     "INLINE_BULLETS",
     "INLINE_CONNECTORS",
     "INTRODUCER_WORDS",
+    "ITEM_LABELS",
     "NOTE_CUES",
     "NOT_COVERED_CUES",
     "NUMBER_WORDS",
@@ -697,6 +698,17 @@ DURATIONS: tuple[Phrase, ...] = (
         meaning="continuation",
     ),
 )
+# the labels of the items below as a lead-in lists them: a text whose only edit is this
+# list ('(i, ii, and iii)' -> '(i, ii, iii, and iv)' when an item is added or the list is
+# corrected) is renumbered, not reworded; the items themselves are compared one by one
+ITEM_LABELS = Pattern(
+    "list of the items' labels",
+    _re(rf"[(\[](?:both\s+|either\s+)?{_ITEM}(?:,?\s+{_ITEM})*,?\s+(?:and|or)\s+{_ITEM}[)\]]"),
+    CIGNA,
+    "Approve for 1 month if the patient meets ALL of the following (i, ii, iii, and iv):",
+    "(i, ii, iii, and iv)",
+)
+
 # a renewal limit printed as the same as the initial one
 SAME_AS_ABOVE = Pattern(
     "same as above",
