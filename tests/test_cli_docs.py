@@ -1,4 +1,5 @@
-"""Every click command of ``policy-tools`` is documented in README.md and in --help."""
+"""Every click command of ``policy-tools`` and every option of it is documented in README.md,
+and every command has --help."""
 
 from __future__ import annotations
 
@@ -56,3 +57,23 @@ def test_command_has_help(command: str) -> None:
     )
     lines = [line for line in result.output.splitlines()[1:] if line.strip()]
     assert lines and not lines[0].strip().startswith("Options:"), "no help text"
+
+
+def _command(path: str) -> click.Command:
+    command: click.Command = cli
+    for name in path.split():
+        assert isinstance(command, click.Group)
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_option_documented_in_readme(command: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    options = [
+        max(param.opts, key=len)
+        for param in _command(command).params
+        if isinstance(param, click.Option) and "--help" not in param.opts
+    ]
+    missing = [opt for opt in options if opt not in text]
+    assert missing == [], f"README.md does not document {missing} of 'policy-tools {command}'"
