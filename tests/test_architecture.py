@@ -41,7 +41,7 @@ MAX_FUNCTION_LINES = 60
 # The house rule allows one kind of import inside a function body: a lazy import of a
 # slow dependency, measured. (module, imported module) -> the reason, with its measurement
 # (whole-process times are the min of 7 runs of the command on the shared 2-core machine;
-# notes/webint.md has the commands). Any other function-body import fails the test below.
+# ARCHITECTURE.md has the commands). Any other function-body import fails the test below.
 LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("policy_tools.cli", "policy_tools.web"): (
         "serve's web stack (Starlette, uvicorn, PDFium, multipart): 130-160 ms of every "
