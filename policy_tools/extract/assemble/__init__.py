@@ -1,8 +1,9 @@
 """Shared assembler: RawDocument (from any reader) -> PolicyDocument.
 
-A pipeline of small pure steps over one mutable ``Draft``:
-sections -> header metadata -> service categories -> criteria -> codes ->
-dosing -> definitions/references -> history -> drug -> coverage -> warnings.
+A pipeline of small pure steps over one mutable ``Draft`` (``PIPELINE``, in order):
+sections -> header metadata -> service categories -> formulary (a PDL's tables leave the
+sections) -> criteria -> codes -> dosing -> definitions/references -> history -> drug ->
+coverage -> warnings -> typed conditions.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ PIPELINE: tuple[Step, ...] = (
     build_sections,
     header_metadata,
     service_categories,
+    formulary,  # before the steps that read tables: a PDL table is no dosing or code table
     criteria,
     codes,
     dosing,
@@ -68,7 +70,6 @@ PIPELINE: tuple[Step, ...] = (
     history,
     history_lines,
     drug,
-    formulary,
     coverage,
     tidy_warnings,
     conditions,

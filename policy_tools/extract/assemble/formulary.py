@@ -23,7 +23,6 @@ leave the generic sections, so a PDL has no ``unrecognised_section`` noise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...model.policy import (
@@ -329,12 +328,6 @@ def _legend_codes(d: Draft) -> tuple[dict[str, StatusCode], str]:
     return {}, "none"
 
 
-def _tables(d: Draft) -> Iterator[tuple[int, RawBlock]]:
-    for i, b in enumerate(d.raw.blocks):
-        if b.kind == "table" and b.rows:
-            yield i, b
-
-
 def _header_index(b: RawBlock) -> int | None:
     for k, row in enumerate((b.rows or [])[:6]):
         if column_fields(row) is not None:
@@ -396,16 +389,24 @@ def _category_line(r: _Reader, text: str, page: int) -> None:
 
 
 def _formulary_blocks(d: Draft) -> list[int]:
-    """Indexes of the blocks that are PDL tables, and of the headings that head them."""
-    tables = [i for i, b in _tables(d)]
-    start = next((i for i in tables if _header_index(d.raw.blocks[i]) is not None), None)
-    if start is None:
-        return []
-    picked = [i for i in tables if i >= start]
+    """Indexes of the blocks that are PDL tables, and of the headings that head them.
+
+    A table is a PDL table when its header names PDL columns, or when it continues one:
+    it follows a PDL table with nothing but headings between (a table cut by a page or a
+    class banner). Any other table of the document (codes, history, an appendix after a
+    product-preference table) stays in its section."""
+    picked: list[int] = []
+    last_other = -1  # the last block that is neither a heading nor a PDL table
     for i, b in enumerate(d.raw.blocks):
-        if b.kind == "heading" and i + 1 in picked:
+        pdl = b.kind == "table" and bool(b.rows) and (
+            _header_index(b) is not None or (bool(picked) and last_other < picked[-1])
+        )
+        if pdl:
             picked.append(i)
-    return sorted(picked)
+        elif b.kind != "heading":
+            last_other = i
+    heads = [i for i, b in enumerate(d.raw.blocks) if b.kind == "heading" and i + 1 in picked]
+    return sorted(picked + heads)
 
 
 def formulary(d: Draft) -> None:

@@ -178,6 +178,9 @@ def parse_limits(text: str | None) -> list[QuantityLimit]:
 
 _BULLET = re.compile(r"(?:^|\s)(•|●|▪|\uf0b7|o|\u00ad|−)(?=\s|$)")
 _LEVELS = {"o": 1, "\u00ad": 2, "−": 2}
+# the label each level's items get: one bullet style per level, so the outline nests
+# them as printed ('• a; AND • b: o c; OR o d; AND • e')
+_LEVEL_LABELS = ("•", "o", "▪")
 
 
 def _items(text: str) -> tuple[str, list[tuple[int, str]]]:
@@ -213,7 +216,14 @@ def _blocks(heading: str | None, items: list[tuple[int, str]], page: int) -> lis
     for level, body in items:
         text, conn = strip_trailing_connector(body)
         blocks.append(
-            RawBlock(kind="list_item", text=text, page=page, label="•", level=level, connector=conn)
+            RawBlock(
+                kind="list_item",
+                text=text,
+                page=page,
+                label=_LEVEL_LABELS[min(level, len(_LEVEL_LABELS) - 1)],
+                level=level,
+                connector=conn,
+            )
         )
     return blocks
 
