@@ -398,8 +398,10 @@ def _formulary_blocks(d: Draft) -> list[int]:
     picked: list[int] = []
     last_other = -1  # the last block that is neither a heading nor a PDL table
     for i, b in enumerate(d.raw.blocks):
-        pdl = b.kind == "table" and bool(b.rows) and (
-            _header_index(b) is not None or (bool(picked) and last_other < picked[-1])
+        pdl = (
+            b.kind == "table"
+            and bool(b.rows)
+            and (_header_index(b) is not None or (bool(picked) and last_other < picked[-1]))
         )
         if pdl:
             picked.append(i)
