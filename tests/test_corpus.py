@@ -147,10 +147,13 @@ def test_tenncare_277_pages(corpus_dir: Path) -> None:
     assert pages["ANALGESICS"] == 1 and pages["ANTI-INFECTIVES"] == 22
     assert pages["ENDOCRINE/METABOLIC AGENTS"] == 132
     assert pages["SMOKING CESSATION AGENTS"] == pages["VITAMINS/ELECTROLYTES"] == 276
-    # every page is represented: blocks start on it, or rows of a table joined across
-    # page breaks come from it
+    # every page is represented: blocks start on it, rows of a table joined across page
+    # breaks come from it, or the formulary's drug rows, classes and categories are on it
     covered = {b.page for s in doc.sections for b in s.blocks}
     covered |= {p for s in doc.sections for b in s.blocks for p in b.row_pages or []}
+    f = doc.formulary
+    covered |= {p for d in f.drugs for p in d.pages or [d.page]}
+    covered |= {c.page for c in f.classes} | {c.page for c in f.categories}
     assert covered == set(range(1, 278))
     assert running_page_lines(doc) == []
     # page 1: "Clinical Criteria, Step Therapy, and Quantity Limits for TennCare Preferred
@@ -158,7 +161,7 @@ def test_tenncare_277_pages(corpus_dir: Path) -> None:
     meta = doc.policy
     assert "TennCare Preferred Drug List" in " ".join(filter(None, [meta.title, meta.name]))
     assert meta.effective_date == "2025-05-01"
-    text = all_block_text(doc)
+    text = all_block_text(doc) + " ".join(d.name for d in f.drugs)
     for word in ("Lucemyra", "Veltassa", "cyanocobalamin"):  # first and last pages
         assert word in text
 

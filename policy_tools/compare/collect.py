@@ -83,47 +83,41 @@ def text_change(
         out.add(
             section, "added", path, f"Added {what}: {short(new)}", new=text_value(new), **common
         )
-    elif new is None:
+        return
+    if new is None:
         out.add(
             section, "removed", path, f"Removed {what}: {short(old)}", old=text_value(old), **common
         )
-    elif _relisted(old, new):
+        return
+    shape = _modified(what, old, new, old_label, new_label)
+    if shape is not None:
+        kind, summary, words = shape
         out.add(
             section,
-            "renumbered",
+            kind,
             path,
-            f"Renumbered the list of items of a {what}: {short(new, 60)}",
+            summary,
             old=text_value(old),
             new=text_value(new),
-            words=word_diff(old, new),
+            words=word_diff(old, new) if words else None,
             **common,
         )
-    elif compare_key(old) == compare_key(new):
-        if (old_label or "") != (new_label or ""):
-            out.add(
-                section,
-                "renumbered",
-                path,
-                f"Renumbered {what} {old_label or '(none)'} -> {new_label or '(none)'}: "
-                f"{short(new, 60)}",
-                old=text_value(old),
-                new=text_value(new),
-                **common,
-            )
-    else:
-        relabel = ""
-        if (old_label or "") != (new_label or ""):
-            relabel = f" (renumbered {old_label or '(none)'} -> {new_label or '(none)'})"
-        out.add(
-            section,
-            "modified",
-            path,
-            f"Modified {what}{relabel}: {short(new, 70)}",
-            old=text_value(old),
-            new=text_value(new),
-            words=word_diff(old, new),
-            **common,
-        )
+
+
+def _modified(
+    what: str, old: str, new: str, old_label: str | None, new_label: str | None
+) -> tuple[ChangeKind, str, bool] | None:
+    """(kind, summary, with a word diff) of a text on both sides; None: no change."""
+    relabel = (old_label or "") != (new_label or "")
+    labels = f"{old_label or '(none)'} -> {new_label or '(none)'}"
+    if _relisted(old, new):
+        return "renumbered", f"Renumbered the list of items of a {what}: {short(new, 60)}", True
+    if compare_key(old) == compare_key(new):
+        if not relabel:
+            return None
+        return "renumbered", f"Renumbered {what} {labels}: {short(new, 60)}", False
+    more = f" (renumbered {labels})" if relabel else ""
+    return "modified", f"Modified {what}{more}: {short(new, 70)}", True
 
 
 def _relisted(old: str, new: str) -> bool:
