@@ -128,7 +128,9 @@ class Table:
 
     def markdown(self) -> str:
         lines = ["| " + " | ".join(HEAD) + " |", "|" + "---|" * len(HEAD)]
-        lines += ["| " + " | ".join(r.cells()).replace("|", "/") + " |" for r in self.rows]
+        lines += [
+            "| " + " | ".join(c.replace("|", "/") for c in r.cells()) + " |" for r in self.rows
+        ]
         return "\n".join(lines) + "\n" + "".join(f"\n- {n}" for n in self.notes) + "\n"
 
 
