@@ -191,10 +191,10 @@ def _child(kind: str, path: Path, jobs: int, out: Path | None) -> dict[str, floa
     elif kind == "pdfium":
         import pypdfium2  # noqa: F401
     else:
-        from policy_tools.cli import cli as command  # what `policy-tools` imports
         # and the extraction stage the command imports on first use (pdfplumber, pdfminer,
         # the readers): imports, as `import pdfplumber` is in the floor's start
         import policy_tools.extract  # noqa: F401
+        from policy_tools.cli import cli as command  # what `policy-tools` imports
     wall1, cpu1 = time.perf_counter(), time.process_time()
     if kind == "pdfplumber":
         pdfplumber_floor(path)
