@@ -191,10 +191,10 @@ def _child(kind: str, path: Path, jobs: int, out: Path | None) -> dict[str, floa
     elif kind == "pdfium":
         import pypdfium2  # noqa: F401
     else:
-        # and the extraction stage the command imports on first use (pdfplumber, pdfminer,
-        # the readers): imports, as `import pdfplumber` is in the floor's start
+        # what `policy-tools` imports, and the extraction stage it imports on first use
+        # (pdfplumber, pdfminer, the readers): imports, as the floor's `import pdfplumber`
         import policy_tools.extract  # noqa: F401
-        from policy_tools.cli import cli as command  # what `policy-tools` imports
+        from policy_tools.cli import cli as command
     wall1, cpu1 = time.perf_counter(), time.process_time()
     if kind == "pdfplumber":
         pdfplumber_floor(path)
