@@ -30,7 +30,7 @@ import pypdfium2 as pdfium
 
 from ...errors import BudgetError, InputError
 from ...model.policy import Warning
-from ...settings import SETTINGS, Budgets
+from ...settings import BUDGET_ENV, SETTINGS, Budgets
 from ..blocks import RawDocument
 from .pdf_blocks import blocks
 from .pdf_layer import TooBig, read_layer
@@ -122,7 +122,7 @@ def read_pdf_pages(
             if elapsed > budgets.max_seconds:
                 raise BudgetError(
                     path,
-                    f"over the time budget of {budgets.max_seconds:g} s (--max-seconds) "
+                    f"over the time budget of {budgets.max_seconds:g} s ({_set_by('max_seconds')}) "
                     f"at page {data.number} of {total}",
                     "max_seconds",
                     transient=True,
@@ -145,7 +145,7 @@ def _check_bytes(path: Path, budgets: Budgets) -> None:
         raise BudgetError(
             path,
             f"a stream at byte {offset:,} inflates past the stream budget of "
-            f"{budgets.max_stream_mb:g} MiB (--max-stream-mb)",
+            f"{budgets.max_stream_mb:g} MiB ({_set_by('max_stream_mb')})",
             "max_stream_mb",
             transient=False,
         )
@@ -182,17 +182,21 @@ def _page_count(path: Path) -> int:
     return n
 
 
+def _set_by(budget: str) -> str:
+    """Where a budget is set: the extract option and the environment variable (ingest)."""
+    return f"extract --{budget.replace('_', '-')}, or {BUDGET_ENV[budget]}"
+
+
 def _read_one(doc: pdfium.PdfDocument, job: _Job, index: int) -> PageData:
     """One page; a damaged page or one over a budget becomes a one-line error."""
     try:
         layer = read_layer(doc, index, job.max_chars, job.max_objects, job.descents)
     except TooBig as err:
         budget = "max_chars_per_page" if "characters" in err.what else "max_objects_per_page"
-        flag = "--max-chars-per-page" if "characters" in err.what else "--max-objects-per-page"
         raise BudgetError(
             job.path,
             f"page {index + 1}: {err.value:,} {err.what}, over the budget of "
-            f"{err.limit:,} ({flag})",
+            f"{err.limit:,} ({_set_by(budget)})",
             budget,
             transient=False,
         ) from err
