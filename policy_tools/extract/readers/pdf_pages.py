@@ -190,8 +190,12 @@ def _chars_near(chars: list[dict[str, Any]], boxes: list[BBox]) -> list[dict[str
     if not boxes:
         return []
     out = []
+    low, high = min(b[1] for b in boxes) - 1, max(b[3] for b in boxes) + 1
     for c in chars:
-        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        cy = (c["top"] + c["bottom"]) / 2
+        if not low <= cy <= high:  # above or below every box (most of a long table)
+            continue
+        cx = (c["x0"] + c["x1"]) / 2
         for b in boxes:
             if b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1:
                 out.append(c)
@@ -285,8 +289,10 @@ def _make_line(raw: dict[str, Any], page: int) -> Line | None:
     chars = [c for c in raw["chars"] if c["text"].strip()]
     if not chars:
         return None
-    sizes = Counter(round(c["size"], 1) for c in chars)
-    bold_flags = [_is_bold(c.get("fontname", "")) for c in chars]
+    sizes = Counter([round(c["size"], 1) for c in chars])
+    fonts = [c.get("fontname", "") for c in chars]
+    bold_font = {name: _is_bold(name) for name in set(fonts)}  # a line has few fonts
+    bold_flags = [bold_font[name] for name in fonts]
     prefix_len = 0
     for flag in bold_flags:
         if not flag:
