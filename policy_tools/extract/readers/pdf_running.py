@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from ...settings import SETTINGS
 from ...text import join_lines, normalize_space
 from ..blocks import PageHeader
-from .pdf_pages import Line, PageData, band_of, inside_any, rows_without
+from .pdf_pages import Line, PageData, band_of, inside_any, rereadable, rows_without
 
 __all__ = ["page_headers", "split_running_lines", "title"]
 
@@ -100,7 +100,7 @@ def _drop_leaked_footers(p: PageData, own: Band, others: list[Band], need: int) 
         return
     for table in p.tables:
         inside = [ln for ln in leaked if inside_any(ln, [table.bbox])]
-        if inside and table.bbox[1] >= p.height * _S.header_band:
+        if inside and rereadable(table.bbox, p.height):
             table.rows = rows_without(table, inside)
 
 
