@@ -11,6 +11,7 @@ import pytest
 from conftest import PDF_2025, PDF_2026
 from pdfplumber.table import TableFinder
 
+from policy_tools.extract.readers import pdf_layer
 from policy_tools.extract.readers.pdf_layer import read_layer
 from policy_tools.extract.readers.pdf_pages import cell_texts
 from policy_tools.extract.readers.pdf_streams import font_descents
@@ -41,3 +42,23 @@ def test_cell_texts_on_a_page_long_table(corpus_dir: Path) -> None:
     assert tables
     for table in tables:
         assert cell_texts(table) == table.extract()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("source", [PDF_2025, PDF_2026], ids=["2025", "2026"])
+def test_bare_pdfium_calls_equal_the_bindings(
+    source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-character and per-segment calls made without the binding's argument
+    conversion read the same characters and edges as the binding's own functions."""
+    doc = pdfium.PdfDocument(source)
+    descents = font_descents(source)
+    bare = [read_layer(doc, i, 10**6, 10**6, descents) for i in range(len(doc))]
+    monkeypatch.setattr(pdf_layer, "_raw", lambda name, restype: None)
+    bound = [read_layer(doc, i, 10**6, 10**6, descents) for i in range(len(doc))]
+    doc.close()
+    assert sum(len(layer.chars) for layer in bare) > 5000
+    assert sum(len(layer.edges) for layer in bare) > 50
+    for a, b in zip(bare, bound, strict=True):
+        assert a.chars == b.chars
+        assert a.edges == b.edges
+        assert (a.unmapped, a.bullets, a.controls) == (b.unmapped, b.bullets, b.controls)

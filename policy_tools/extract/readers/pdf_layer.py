@@ -30,9 +30,10 @@ enter the text either.
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,25 +129,69 @@ def _mul(m1: Matrix, m2: Matrix) -> Matrix:
 # ---------------------------------------------------------------- characters
 
 
-def _address_function() -> Callable[[Any, int], int | None]:
-    """``FPDFText_GetTextObject`` returning the object's address as an int.
+def _raw(name: str, restype: Any) -> Any:
+    """PDFium's ``name`` without argument conversion, or None where it is not at hand.
 
-    The character loop asks for it once per character; the binding's own version
-    returns a pointer object that costs a ctypes cast each time (5x slower).
+    The character loop calls a handful of functions once per character; the binding's
+    own versions check and convert every argument (about 0.6 us a call, 4x the bare
+    call). These are fresh function objects taking the text page as a ``c_void_p``, the
+    index as a C int and pointers by ``byref``; the binding's functions are untouched.
     """
     libs = getattr(pdfium_bindings, "_libs", None)
     lib = libs.get("pdfium") if isinstance(libs, dict) else None
     if lib is None:
-        return lambda tp, i: (
-            ctypes.cast(pdfium_c.FPDFText_GetTextObject(tp, i), ctypes.c_void_p).value
-        )
-    fn = lib["FPDFText_GetTextObject"]  # a fresh function object: its own restype
-    fn.restype = ctypes.c_void_p
-    fn.argtypes = [pdfium_c.FPDF_TEXTPAGE, ctypes.c_int]
-    return fn  # type: ignore[no-any-return]
+        return None
+    fn = lib[name]  # a fresh function object: its own argtypes and restype
+    fn.argtypes = None
+    fn.restype = restype
+    return fn
 
 
-_object_address = _address_function()
+class _TextCalls:
+    """The per-character PDFium calls of one text page, each bound to the page.
+
+    ``origin(i)`` writes character i's origin into the ``x`` and ``y`` it was made with;
+    ``address(i)`` is the address of its text object as an int (0 or None: none).
+    """
+
+    def __init__(self, textpage: Any, x: ctypes.c_double, y: ctypes.c_double) -> None:
+        fast = [_raw(name, restype) for name, restype in _FAST]
+        bind = functools.partial
+        if all(fn is not None for fn in fast):
+            handle = ctypes.cast(textpage, ctypes.c_void_p)
+            self.unicode, self.generated, self.map_error, self.address = (
+                bind(fn, handle) for fn in fast[:4]
+            )
+            get_origin, px, py = fast[4], ctypes.byref(x), ctypes.byref(y)
+
+            def origin(index: int) -> None:
+                get_origin(handle, index, px, py)
+
+            self.origin = origin
+        else:  # the binding's own functions (no library handle exposed)
+            self.unicode = bind(pdfium_c.FPDFText_GetUnicode, textpage)
+            self.generated = bind(pdfium_c.FPDFText_IsGenerated, textpage)
+            self.map_error = bind(pdfium_c.FPDFText_HasUnicodeMapError, textpage)
+            self.address = bind(_address_via_binding, textpage)
+            self.origin = bind(_origin_via_binding, textpage, x, y)
+
+
+_FAST = (
+    ("FPDFText_GetUnicode", ctypes.c_uint),
+    ("FPDFText_IsGenerated", ctypes.c_int),
+    ("FPDFText_HasUnicodeMapError", ctypes.c_int),
+    ("FPDFText_GetTextObject", ctypes.c_void_p),
+    ("FPDFText_GetCharOrigin", ctypes.c_int),
+)
+
+
+def _origin_via_binding(textpage: Any, x: Any, y: Any, index: int) -> None:
+    pdfium_c.FPDFText_GetCharOrigin(textpage, index, x, y)
+
+
+def _address_via_binding(textpage: Any, index: int) -> int | None:
+    pointer = pdfium_c.FPDFText_GetTextObject(textpage, index)
+    return ctypes.cast(pointer, ctypes.c_void_p).value
 
 
 @dataclass
@@ -180,6 +225,7 @@ class _CharReader:
         self.fonts: dict[int, _Font] = {}
         self.objects: dict[int, _Run] = {}
         self._x, self._y = ctypes.c_double(), ctypes.c_double()
+        self.calls = _TextCalls(textpage, self._x, self._y)
         self._m = pdfium_c.FS_MATRIX()
         self._f = ctypes.c_float()
         self.unmapped = 0
@@ -204,11 +250,9 @@ class _CharReader:
         pdfium_c.FPDFFont_GetDescent(handle, ctypes.c_float(1.0), ctypes.byref(self._f))
         return min(self._f.value, 0.0)
 
-    def text_object(self, index: int) -> _Run | None:
-        """The text object (run) of character ``index``: matrix, size, font; cached."""
-        key = _object_address(self.tp, index)
-        if not key:
-            return None
+    def text_object(self, index: int, key: int) -> _Run:
+        """The text object (run) at address ``key`` of character ``index``: matrix, size,
+        font; cached."""
         got = self.objects.get(key)
         if got is None:
             obj = ctypes.cast(key, pdfium_c.FPDF_PAGEOBJECT)
@@ -260,9 +304,13 @@ class _CharReader:
         return text, width * run.size
 
     def char(self, i: int, text: str, code: int, run: _Run) -> Obj:
-        pdfium_c.FPDFText_GetCharOrigin(self.tp, i, self._x, self._y)
+        self.calls.origin(i)
         ox, oy = self._x.value, self._y.value
-        text, adv = self.advance(i, text, run)
+        width = run.font.widths.get(ord(text[0]))
+        if width is None:  # not looked up yet, or no such glyph
+            text, adv = self.advance(i, text, run)
+        else:  # a glyph seen before: what ``advance`` returns for it
+            adv = width * run.size
         size = run.size
         lo, hi = run.font.descent * size, run.font.descent * size + size
         a, b, c, d, _, _ = run.matrix
@@ -295,25 +343,30 @@ class _CharReader:
 
     def read(self, limit: int) -> list[Obj]:
         """Every printed character (word spaces included), in PDFium's reading order."""
-        tp = self.tp
-        n = pdfium_c.FPDFText_CountChars(tp)
+        n = pdfium_c.FPDFText_CountChars(self.tp)
+        unicode, generated = self.calls.unicode, self.calls.generated
+        address, map_error, objects = self.calls.address, self.calls.map_error, self.objects
         if n > limit:
             raise TooBig("characters on the page", n, limit)
         out: list[Obj] = []
         last: tuple[float, float, int] | None = None  # origin and text object of out[-1]
         for i in range(n):
-            code = pdfium_c.FPDFText_GetUnicode(tp, i)
+            code = unicode(i)
             if code in (0x0D, 0x0A):  # line breaks PDFium adds
                 continue
-            if pdfium_c.FPDFText_IsGenerated(tp, i):
+            if generated(i):
                 if code == 0x20 and out and out[-1]["text"] != " ":
                     out.append(_space_after(out[-1]))
                     last = None
                 continue
-            run = self.text_object(i)
-            if run is None:
+            key = address(i)
+            if not key:
                 continue
-            text = self.text_of(i, code, run)
+            run = objects.get(key) or self.text_object(i, key)
+            # printable ASCII with a Unicode mapping is itself (``text_of``, quicker)
+            text = chr(code) if 0x20 <= code < 0x7F and not map_error(i) else None
+            if text is None:
+                text = self.text_of(i, code, run)
             if text is None:
                 continue
             ch = self.char(i, text, code, run)
@@ -343,7 +396,7 @@ class _CharReader:
             return "-"
         if code == 0x09:
             return " "
-        if pdfium_c.FPDFText_HasUnicodeMapError(self.tp, i):
+        if self.calls.map_error(i):
             if run.font.symbolic or code & 0xFF in _BULLET_CODES:
                 self.bullets += 1
                 return BULLET
@@ -428,22 +481,57 @@ def _objects(page: Any, limit: int) -> Iterator[tuple[Any, Matrix]]:
             yield obj, _mul(own, outer)
 
 
-def _path_ops(obj: Any, matrix: Matrix, frame: _Frame) -> list[tuple[str, float, float]]:
+class _Pointer(ctypes.c_void_p):
+    """A pointer result kept as a ctypes object (a bare ``c_void_p`` result is an int,
+    which a call without argument conversion would pass as a 32-bit C int)."""
+
+
+@dataclass(frozen=True)
+class _PathCalls:
+    """The per-segment PDFium calls: bare where the library is at hand (see ``_raw``)."""
+
+    segment: Any
+    point: Any
+    kind: Any
+    closes: Any
+
+
+def _path_calls() -> _PathCalls:
+    bare = [
+        _raw("FPDFPath_GetPathSegment", _Pointer),
+        _raw("FPDFPathSegment_GetPoint", ctypes.c_int),
+        _raw("FPDFPathSegment_GetType", ctypes.c_int),
+        _raw("FPDFPathSegment_GetClose", ctypes.c_int),
+    ]
+    if all(fn is not None for fn in bare):
+        return _PathCalls(*bare)
+    return _PathCalls(
+        pdfium_c.FPDFPath_GetPathSegment,
+        pdfium_c.FPDFPathSegment_GetPoint,
+        pdfium_c.FPDFPathSegment_GetType,
+        pdfium_c.FPDFPathSegment_GetClose,
+    )
+
+
+def _path_ops(
+    obj: Any, matrix: Matrix, frame: _Frame, calls: _PathCalls
+) -> list[tuple[str, float, float]]:
     """A path object as pdfminer's operators: m, l, c (end point only), h."""
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
     if not fill.value and not stroke.value:
         return []  # a path only clipping ("W n") is not painted
     x, y = ctypes.c_float(), ctypes.c_float()
+    px_, py_ = ctypes.byref(x), ctypes.byref(y)
     ops: list[tuple[str, float, float]] = []
     pending_curve = 0
     a, b, c, d, e, f = matrix
     start: tuple[float, float] | None = None
     for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        pdfium_c.FPDFPathSegment_GetPoint(seg, ctypes.byref(x), ctypes.byref(y))
+        seg = calls.segment(obj, i)
+        calls.point(seg, px_, py_)
         px, py = frame.point(a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        kind = calls.kind(seg)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
             ops.append(("m", px, py))
             start = (px, py)
@@ -454,7 +542,7 @@ def _path_ops(obj: Any, matrix: Matrix, frame: _Frame) -> list[tuple[str, float,
             if pending_curve == 3:
                 ops.append(("c", px, py))
                 pending_curve = 0
-        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+        if calls.closes(seg) and start is not None:
             ops.append(("h", *start))
     return ops
 
@@ -540,8 +628,9 @@ def _edges(page: Any, frame: _Frame, limit: int) -> list[Obj]:
     lines: list[Obj] = []
     rects: list[Obj] = []
     curves: list[Obj] = []
+    calls = _path_calls()
     for obj, matrix in _objects(page, limit):
-        for path in _subpaths(_path_ops(obj, matrix, frame)):
+        for path in _subpaths(_path_ops(obj, matrix, frame, calls)):
             for edge in _shape_edges(path, frame.height):
                 kind = edge["object_type"]
                 (lines if kind == "line" else rects if kind == "rect_edge" else curves).append(edge)

@@ -32,6 +32,7 @@ __all__ = [
     "cell_texts",
     "inside_any",
     "read_page",
+    "rereadable",
     "rows_without",
     "table_rows",
 ]
@@ -64,9 +65,10 @@ class TableData:
     """A ruled table: its box, cell texts per row, and the box of each row.
 
     ``cells``, ``texts`` (pdfplumber's raw cell texts) and ``band_chars`` (the characters
-    of the rows that reach into the header or footer band) let the running-line step
-    re-read those rows without a running footer printed inside the table's box; the
-    other characters are not kept, so memory stays flat in the page count.
+    of the rows that reach into the header or footer band, for a table that can be
+    re-read: :func:`rereadable`) let the running-line step re-read those rows without a
+    running footer printed inside the table's box; the other characters are not kept,
+    so memory stays flat in the page count.
     """
 
     bbox: BBox
@@ -120,7 +122,7 @@ def read_page(layer: PageLayer) -> PageData:
         else:
             data.lines.append(line)
     band = [ln for ln in data.table_lines if band_of(ln, data.height) is not None]
-    data.tables = [_table_data(t, x, band) for t, x in tables]
+    data.tables = [_table_data(t, x, band, data.height) for t, x in tables]
     return data
 
 
@@ -169,12 +171,16 @@ def _own_chars(table: Table, chars: list[dict[str, Any]]) -> Table:
     return Table(SimpleNamespace(chars=own), table.cells)  # type: ignore[arg-type]
 
 
-def _table_data(table: Any, texts: list[list[str | None]], band: list[Line]) -> TableData:
+def _table_data(
+    table: Any, texts: list[list[str | None]], band: list[Line], height: float
+) -> TableData:
     chars = table.page.chars
     rows = table.rows  # a property pdfplumber computes anew on every access
     grid = [row.cells for row in rows]
     row_boxes = [tuple(row.bbox) for row in rows]
     reach = [b for b in row_boxes if any(_overlaps(b, ln) for ln in band)]
+    if not rereadable(table.bbox, height):
+        reach = []  # its rows are never re-read: no characters kept (nor sent by workers)
     return TableData(
         bbox=table.bbox,
         rows=table_rows(texts, grid),
@@ -190,8 +196,12 @@ def _chars_near(chars: list[dict[str, Any]], boxes: list[BBox]) -> list[dict[str
     if not boxes:
         return []
     out = []
+    low, high = min(b[1] for b in boxes) - 1, max(b[3] for b in boxes) + 1
     for c in chars:
-        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        cy = (c["top"] + c["bottom"]) / 2
+        if not low <= cy <= high:  # above or below every box (most of a long table)
+            continue
+        cx = (c["x0"] + c["x1"]) / 2
         for b in boxes:
             if b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1:
                 out.append(c)
@@ -210,6 +220,13 @@ def band_of(ln: Line, height: float) -> str | None:
     if ln.top >= height * (1 - _S.footer_band):
         return "bottom"
     return None
+
+
+def rereadable(bbox: BBox, height: float) -> bool:
+    """Are running lines printed inside a table with this box re-read out of its rows
+    (``rows_without``)? Only for a table starting below the header band; only such a
+    table keeps the characters of its rows that reach into a band."""
+    return bbox[1] >= height * _S.header_band
 
 
 def rows_without(table: TableData, lines: list[Line]) -> list[list[str]]:
@@ -285,8 +302,10 @@ def _make_line(raw: dict[str, Any], page: int) -> Line | None:
     chars = [c for c in raw["chars"] if c["text"].strip()]
     if not chars:
         return None
-    sizes = Counter(round(c["size"], 1) for c in chars)
-    bold_flags = [_is_bold(c.get("fontname", "")) for c in chars]
+    sizes = Counter([round(c["size"], 1) for c in chars])
+    fonts = [c.get("fontname", "") for c in chars]
+    bold_font = {name: _is_bold(name) for name in set(fonts)}  # a line has few fonts
+    bold_flags = [bold_font[name] for name in fonts]
     prefix_len = 0
     for flag in bold_flags:
         if not flag:

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from ...settings import SETTINGS
 from ...text import join_lines, normalize_space
 from ..blocks import PageHeader
-from .pdf_pages import Line, PageData, band_of, inside_any, rows_without
+from .pdf_pages import Line, PageData, band_of, inside_any, rereadable, rows_without
 
 __all__ = ["page_headers", "split_running_lines", "title"]
 
@@ -100,7 +100,7 @@ def _drop_leaked_footers(p: PageData, own: Band, others: list[Band], need: int) 
         return
     for table in p.tables:
         inside = [ln for ln in leaked if inside_any(ln, [table.bbox])]
-        if inside and table.bbox[1] >= p.height * _S.header_band:
+        if inside and rereadable(table.bbox, p.height):
             table.rows = rows_without(table, inside)
 
 
@@ -108,14 +108,18 @@ def _header_table_flags(p: PageData, near_shapes: list[list[str]], need: int) ->
     """Which of the page's tables is a running header table (recurs in the header band)."""
     flags = []
     for table in p.tables:
-        bbox, shape = table.bbox, _table_shape(table.rows)
+        bbox = table.bbox
+        in_band = bbox[1] < p.height * _S.header_band and bbox[3] < p.height * _S.header_table_max
+        if not in_band:  # a body table: never a header table, however it recurs
+            flags.append(False)
+            continue
+        shape = _table_shape(table.rows)
         hits = sum(
             1
             for shapes in near_shapes
             if any(fuzz.ratio(shape, other) >= _S.repeat_ratio for other in shapes)
         )
-        in_band = bbox[1] < p.height * _S.header_band and bbox[3] < p.height * _S.header_table_max
-        flags.append(in_band and hits >= need)
+        flags.append(hits >= need)
     return flags
 
 
