@@ -14,6 +14,7 @@ from ..model.changeset import ListValue, Location, TextValue
 from ..model.policy import Block, Leaf, Node, PolicyDocument, Section
 from ..settings import SETTINGS
 from ..text import clean_text, compare_key, sentences, short
+from ..vocab.criteria import INLINE_CONNECTORS, NOTE_CUES
 from ..vocab.sections import STRUCTURAL_SECTIONS
 from .collect import Collector, text_change
 from .match import match_items, similarity, word_diff
@@ -88,7 +89,7 @@ def structural_keys(doc: PolicyDocument) -> set[str]:
     for _, _, tree in doc.criteria.trees():
         walk(tree)
     for ind in doc.criteria.indications:
-        keys.update(compare_key(n) for n in ind.notes)
+        keys.update(compare_key(n) for n in [ind.name, *ind.notes, *ind.dosing.notes])
     for code in doc.codes:
         keys.update({compare_key(code.code), compare_key(code.description)})
     for row in doc.dosing.schedule:
@@ -110,7 +111,15 @@ def _history_keys(doc: PolicyDocument) -> set[str]:
 
 
 def _covered(text: str, keys: set[str], joined: str) -> bool:
-    """Is this text already represented by a structured field (or just a connector)?"""
+    """Is this text already represented by a structured field (or just a connector)? A
+    text that runs criteria together ('X; AND Note: Y') is, when each part is."""
+    if _covered_one(text, keys, joined):
+        return True
+    parts = _parts(text)
+    return len(parts) > 1 and all(_covered_one(p, keys, joined) for p in parts)
+
+
+def _covered_one(text: str, keys: set[str], joined: str) -> bool:
     k = compare_key(text)
     return (
         not k
@@ -118,6 +127,19 @@ def _covered(text: str, keys: set[str], joined: str) -> bool:
         or k in keys
         or (len(k) >= _COVERED_MIN and len(k.split()) >= _COVERED_MIN_WORDS and k in joined)
     )
+
+
+def _parts(text: str) -> list[str]:
+    """A text cut at its inline connectors ('; AND', ``vocab.criteria.INLINE_CONNECTORS``),
+    each part also without its 'Note:' cue (``NOTE_CUES``), as the criteria keep them."""
+    parts = [text]
+    for cue in INLINE_CONNECTORS:
+        parts = [x for p in parts for x in cue.regex.split(p)[::2]]
+    out: list[str] = []
+    for p in parts:
+        note = next((m for c in NOTE_CUES if (m := c.regex.match(p))), None)
+        out.append(note.group(1) if note else p)
+    return [p for p in out if compare_key(p)]
 
 
 @dataclass
