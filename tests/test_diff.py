@@ -21,7 +21,7 @@ from conftest import single, value_of
 from policy_tools import app
 from policy_tools.cli import cli
 from policy_tools.compare import diff_documents
-from policy_tools.compare.collect import Collector, text_change
+from policy_tools.compare.collect import PUNCTUATION_ONLY, Collector, text_change
 from policy_tools.compare.match import similarity, word_diff
 from policy_tools.io import dumps
 from policy_tools.model.changeset import Change, ChangeSet, Location
@@ -982,3 +982,20 @@ def test_a_heading_whose_only_edit_is_its_list_of_item_labels_is_renumbered(
     out = Collector()
     text_change(out, "criteria.initial", "p", "criterion heading", old, new, location=Location())
     assert [c.kind for c in out.changes] == [kind]
+
+
+def test_a_punctuation_only_edit_is_said_and_never_expected_in_a_summary() -> None:
+    """Cigna IP0660 Plaque Psoriasis note, 2026-01-01 -> 2026-03-15 (p. 7 of both, read
+    off the PDFs): the opening parenthesis before 'other than' was dropped."""
+    out = Collector()
+    old = "intolerance to at least one biologic (other than the requested medication),"
+    new = "intolerance to at least one biologic other than the requested medication),"
+    text_change(out, "criteria.initial", "p", "criterion", old, new, location=Location())
+    (change,) = out.changes
+    assert change.kind == "modified" and change.detail == PUNCTUATION_ONLY
+    assert "(punctuation only)" in change.summary
+    words_changed = Collector()
+    text_change(
+        words_changed, "criteria.initial", "p", "criterion", old, new + " x", location=Location()
+    )
+    assert words_changed.changes[0].detail is None

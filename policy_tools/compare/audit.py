@@ -59,6 +59,7 @@ from ..vocab.claims import (
 )
 from ..vocab.codes import CODE_RANGE_IN_TEXT
 from .codesets import normalize_code
+from .collect import PUNCTUATION_ONLY
 from .conserve import words
 from .match import similarity
 
@@ -212,11 +213,13 @@ def _covers(patterns: list[str], section: str) -> bool:
 
 def _exempt(ch: Change) -> bool:
     """Changes every revision makes, or that are the layout of a list, never expected in a
-    summary: the history rows, the dates, renumbering, words the differ left unexplained."""
+    summary: the history rows, the dates, renumbering, punctuation, words the differ left
+    unexplained."""
     return (
         ch.section in ("history", "unexplained")
         or (ch.section == "policy" and ch.detail == "date")
         or ch.kind == "renumbered"
+        or ch.detail == PUNCTUATION_ONLY
     )
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from ..model.changeset import Change, ChangeKind, Location, Payload, TextValue
 from ..text import compare_key, short
 from ..vocab.criteria import ITEM_LABELS
-from .match import word_diff
+from .match import word_diff, words
 
-__all__ = ["Collector", "text_change", "text_value"]
+__all__ = ["PUNCTUATION_ONLY", "Collector", "text_change", "text_value"]
 
 
 def text_value(text: str | None) -> TextValue | None:
@@ -91,7 +91,9 @@ def text_change(
         return
     shape = _modified(what, old, new, old_label, new_label)
     if shape is not None:
-        kind, summary, words = shape
+        kind, summary, with_words = shape
+        if kind == "modified" and common["detail"] is None and words(old) == words(new):
+            common["detail"] = PUNCTUATION_ONLY
         out.add(
             section,
             kind,
@@ -99,7 +101,7 @@ def text_change(
             summary,
             old=text_value(old),
             new=text_value(new),
-            words=word_diff(old, new) if words else None,
+            words=word_diff(old, new) if with_words else None,
             **common,
         )
 
@@ -117,7 +119,15 @@ def _modified(
             return None
         return "renumbered", f"Renumbered {what} {labels}: {short(new, 60)}", False
     more = f" (renumbered {labels})" if relabel else ""
+    if words(old) == words(new):
+        more += f" ({PUNCTUATION_ONLY})"
     return "modified", f"Modified {what}{more}: {short(new, 70)}", True
+
+
+# a text whose words are the same and only its punctuation changed ('(other than the
+# requested medication),' -> 'other than the requested medication),'): said in its summary,
+# never expected in a summary of changes
+PUNCTUATION_ONLY = "punctuation only"
 
 
 def _relisted(old: str, new: str) -> bool:

@@ -35,20 +35,15 @@ from ..model.changeset import (
 )
 from ..model.policy import PolicyDocument
 from ..settings import SETTINGS
-from ..text import MONTHS, clean_text
+from ..text import MONTHS
+from .match import words
 from .sections import PAGE_REMNANT, date_pattern
 
 __all__ = ["ConservationResult", "check_conservation", "date_forms", "words"]
 
-_WORD = re.compile(r"\w+(?:[.'/+-]\w+)*")
 _DIGIT = re.compile(r"\d")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})(?:-(\d{2}))?\b")
 _MONTH_NAMES = {v: k for k, v in MONTHS.items()}
-
-
-def words(text: str | None) -> list[str]:
-    """The words of a text as the check compares them: case and punctuation aside."""
-    return _WORD.findall(clean_text(text).casefold())
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ by identity then similarity, and DeepDiff over keyed maps."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,16 @@ from ..model.changeset import WordOp
 from ..settings import SETTINGS
 from ..text import clean_text, compare_key
 
-__all__ = ["Deep", "deep", "match_items", "similarity", "word_diff"]
+__all__ = ["Deep", "deep", "match_items", "similarity", "word_diff", "words"]
+
+_WORD = re.compile(r"\w+(?:[.'/+-]\w+)*")
+
+
+def words(text: str | None) -> list[str]:
+    """The words of a text as the differ and its conservation check compare them: case
+    and punctuation aside."""
+    return _WORD.findall(clean_text(text).casefold())
+
 
 T = TypeVar("T")
 _M = SETTINGS.match
