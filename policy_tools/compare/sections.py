@@ -89,7 +89,9 @@ def structural_keys(doc: PolicyDocument) -> set[str]:
     for _, _, tree in doc.criteria.trees():
         walk(tree)
     for ind in doc.criteria.indications:
-        keys.update(compare_key(n) for n in [ind.name, *ind.notes, *ind.dosing.notes])
+        # (not its dosing notes: a removed indication's payload does not carry them, and
+        # the same sentence kept under another indication must not hide the removal)
+        keys.update(compare_key(n) for n in [ind.name, *ind.notes])
     for code in doc.codes:
         keys.update({compare_key(code.code), compare_key(code.description)})
     for row in doc.dosing.schedule:
