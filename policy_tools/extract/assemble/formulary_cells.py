@@ -178,9 +178,10 @@ def parse_limits(text: str | None) -> list[QuantityLimit]:
 
 _BULLET = re.compile(r"(?:^|\s)(•|●|▪|\uf0b7|o|\u00ad|−)(?=\s|$)")
 _LEVELS = {"o": 1, "\u00ad": 2, "−": 2}
-# the label each level's items get: one bullet style per level, so the outline nests
-# them as printed ('• a; AND • b: o c; OR o d; AND • e')
-_LEVEL_LABELS = ("•", "o", "▪")
+# the label each level's items get, a marker as printed at that level (level 2 prints
+# '−' or a soft hyphen): one bullet style per level, so the outline nests them as printed
+# ('• a; AND • b: o c; OR o d; AND • e')
+_LEVEL_LABELS = ("•", "o", "−")
 
 
 def _items(text: str) -> tuple[str, list[tuple[int, str]]]:
